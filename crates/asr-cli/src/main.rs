@@ -1,0 +1,3 @@
+//! `asr`: transcribe recorded audio with DashScope from the shell.
+
+fn main() {}

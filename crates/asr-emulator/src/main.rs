@@ -1,0 +1,3 @@
+//! `asr-emulator`: run the local DashScope-compatible server.
+
+fn main() {}

@@ -1,0 +1,1 @@
+//! Async client for DashScope speech transcription (hyper + rustls + tower).
