@@ -4,6 +4,7 @@
 //! - `ci`: everything CI checks — formatting, clippy, the whole test suite with snapshot updates
 //!   disabled, and the conformance run of the official Python SDK against the emulator.
 //! - `conformance`: only the Python SDK conformance run.
+//! - `tidy`: the layering rules (pure crates stay free of runtimes; the emulator stays independent).
 
 use std::{
     env,
@@ -13,14 +14,17 @@ use std::{
 
 use anyhow::{Context, Result, bail};
 
+mod tidy;
+
 fn main() -> Result<()> {
     let args: Vec<String> = env::args().skip(1).collect();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     match args.as_slice() {
         ["ci"] => ci(),
         ["conformance"] => conformance(),
+        ["tidy"] => tidy::check(),
         _ => {
-            eprintln!("usage: cargo xtask <ci|conformance>");
+            eprintln!("usage: cargo xtask <ci|conformance|tidy>");
             std::process::exit(2);
         }
     }
