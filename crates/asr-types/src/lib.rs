@@ -3,3 +3,45 @@
 //!
 //! This crate never performs I/O, never reads a clock or the environment, and depends on no
 //! runtime: it is safe to use from any service that only needs the wire types.
+//!
+//! - [`model`]: model ids, families and what each accepts.
+//! - [`region`]: regions and their base URLs, workspace ids.
+//! - [`submit`]: submit bodies ([`TranscriptionRequest`], [`QwenFiletransRequest`]).
+//! - [`task`]: task ids, statuses, and the task API answers.
+//! - [`transcript`]: the result documents behind `transcription_url`.
+//! - [`error`]: the service's error envelopes.
+//! - [`upload`]: the temporary-upload policy.
+//! - [`validate`]: [`ValidationError`] and the [`Validate`] trait.
+//!
+//! Response types keep unknown fields in an `extra` map, so parsing and serialising again
+//! loses nothing; status enums keep unseen strings in an `Other` variant.
+
+pub mod error;
+pub mod model;
+pub mod region;
+pub mod submit;
+pub mod task;
+pub mod transcript;
+pub mod upload;
+pub mod validate;
+
+pub use error::{ApiErrorBody, OpenAiError, OpenAiErrorBody};
+
+pub use model::{FileInput, LanguageHints, Model, ModelFamily};
+pub use region::{Region, WorkspaceId};
+pub use submit::{
+    ContextContent, ContextContentType, ContextMessage, ContextRole, Corpus, QwenFiletransInput,
+    QwenFiletransParameters, QwenFiletransRequest, Resource, SpecialWordFilter, TranscriptionInput,
+    TranscriptionParameters, TranscriptionRequest, WordList,
+};
+pub use task::{
+    CancelResponse, Extra, ListTasksQuery, QwenFiletransTaskResult, RequestId, SubmitOutput,
+    SubmitResponse, SubtaskResult, SubtaskStatus, TaskId, TaskListItem, TaskListResponse,
+    TaskMetrics, TaskOutput, TaskResponse, TaskStatus, TaskUsage,
+};
+pub use transcript::{
+    AudioInfo, AudioProperties, ChannelView, QwenSentence, QwenTranscript, QwenTranscription,
+    ResultDocument, Sentence, SentenceView, Transcript, Transcription, Word,
+};
+pub use upload::{UploadPolicy, UploadPolicyResponse};
+pub use validate::{Validate, ValidationError};

@@ -1,0 +1,302 @@
+//! Errors on either side of the wire: building a request, and reading a response.
+
+use bytes::Bytes;
+use http::{HeaderMap, StatusCode};
+use serde::Deserialize;
+use serde_json::Value;
+
+use asr_types::{ApiErrorBody, OpenAiErrorBody, RequestId, ValidationError};
+
+use crate::retry::{self, Retryability};
+
+/// Most bytes of a response body kept in an error.
+pub const SNIPPET_LIMIT: usize = 2048;
+
+/// A request could not be built. Nothing was sent.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum BuildError {
+    /// The request breaks a documented rule of the service. Displays as the validation message
+    /// itself, which names the field, the rule and the fix.
+    #[error(transparent)]
+    Validation(#[from] ValidationError),
+    /// A protocol-level input is unusable (a file name, a boundary, a URL, a query value).
+    #[error("invalid input: `{field}`: {problem}")]
+    InvalidInput {
+        /// The input at fault.
+        field: &'static str,
+        /// The rule broken and the fix.
+        problem: String,
+    },
+    /// The body could not be serialized.
+    #[error("could not encode the {what} as JSON")]
+    Encode {
+        /// What was being encoded.
+        what: &'static str,
+        /// The serializer's error.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// A header value is not valid HTTP. The value is not repeated here because it may be the
+    /// API key.
+    #[error(
+        "the `{name}` header value is not valid HTTP (control characters or non-ASCII?); check the configured {hint}"
+    )]
+    InvalidHeader {
+        /// The header name.
+        name: &'static str,
+        /// Which setting produced the value.
+        hint: &'static str,
+    },
+    /// The assembled URI is not valid.
+    #[error("`{uri}` is not a valid request URI")]
+    InvalidUri {
+        /// The URI, without its query string (which may be signed).
+        uri: String,
+        /// The parser's error.
+        #[source]
+        source: http::uri::InvalidUri,
+    },
+    /// The `http` crate rejected the request parts.
+    #[error("could not assemble the HTTP request")]
+    Http(#[from] http::Error),
+}
+
+/// A well-formed error answer from the service.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{code}: {message} (HTTP {status}{})", request_id_suffix(.request_id.as_ref()))]
+#[non_exhaustive]
+pub struct ApiError {
+    /// The HTTP status (200 for a business error inside a 200 answer).
+    pub status: StatusCode,
+    /// The service's error code, e.g. `InvalidParameter`, `Throttling.RateQuota`.
+    pub code: String,
+    /// The service's message.
+    pub message: String,
+    /// The DashScope request id, from the body or else the `x-request-id` header.
+    pub request_id: Option<RequestId>,
+    /// Whether and when the request may be retried (see [`retry::classify`]).
+    pub retryability: Retryability,
+}
+
+fn request_id_suffix(id: Option<&RequestId>) -> String {
+    id.map(|id| format!(", request id {id}"))
+        .unwrap_or_default()
+}
+
+/// A response could not be turned into the endpoint's result.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ResponseError {
+    /// The service answered with an error (native or OpenAI-compatible envelope, or HTTP 200
+    /// with a top-level `code`: the two-layer error model).
+    #[error("the service rejected the request: {0}")]
+    Api(ApiError),
+    /// A success status whose body is not the expected JSON.
+    #[error(
+        "could not decode the {endpoint} response (HTTP {status}): {source}; body starts: {snippet:?}"
+    )]
+    Decode {
+        /// The endpoint module name, e.g. `get_task`.
+        endpoint: &'static str,
+        /// The HTTP status.
+        status: StatusCode,
+        /// The JSON error.
+        #[source]
+        source: serde_json::Error,
+        /// The first ≤ 2 KiB of the body, lossy UTF-8.
+        snippet: String,
+    },
+    /// An error status whose body is not a known error envelope (an HTML proxy page, OSS XML…).
+    #[error("unexpected HTTP {status}; body starts: {snippet:?}")]
+    UnexpectedStatus {
+        /// The HTTP status.
+        status: StatusCode,
+        /// The first ≤ 2 KiB of the body, lossy UTF-8.
+        snippet: String,
+        /// The `x-request-id` header, if any.
+        request_id: Option<RequestId>,
+        /// Whether and when the request may be retried, from the status and headers.
+        retryability: Retryability,
+    },
+}
+
+impl ResponseError {
+    /// Whether and when the failed request may be retried.
+    ///
+    /// Decode errors are never retried: the same bytes would decode the same way.
+    pub fn retryability(&self) -> Retryability {
+        match self {
+            ResponseError::Api(e) => e.retryability,
+            ResponseError::UnexpectedStatus { retryability, .. } => *retryability,
+            ResponseError::Decode { .. } => Retryability::No,
+        }
+    }
+
+    /// The service's error code, if the service sent one.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            ResponseError::Api(e) => Some(&e.code),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status of the response.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ResponseError::Api(e) => e.status,
+            ResponseError::Decode { status, .. }
+            | ResponseError::UnexpectedStatus { status, .. } => *status,
+        }
+    }
+
+    /// The DashScope request id, if known.
+    pub fn request_id(&self) -> Option<&RequestId> {
+        match self {
+            ResponseError::Api(e) => e.request_id.as_ref(),
+            ResponseError::UnexpectedStatus { request_id, .. } => request_id.as_ref(),
+            ResponseError::Decode { .. } => None,
+        }
+    }
+}
+
+/// The first ≤ [`SNIPPET_LIMIT`] bytes of `body` as text, cut at a character boundary.
+pub fn snippet(body: &[u8]) -> String {
+    let cut = body.len().min(SNIPPET_LIMIT);
+    let text = String::from_utf8_lossy(&body[..cut]);
+    // A multi-byte character split by the cut shows up as a trailing U+FFFD; drop it.
+    let text = if cut < body.len() {
+        text.trim_end_matches('\u{FFFD}')
+    } else {
+        &text
+    };
+    text.to_owned()
+}
+
+/// Reads the error of a response whose status is not a success.
+///
+/// Accepts the native envelope `{request_id, code, message|msg}` and the OpenAI-compatible one
+/// `{error: {message, type, param, code}, request_id}`; anything else becomes
+/// [`ResponseError::UnexpectedStatus`] with a bounded snippet. Endpoint `parse` functions call
+/// it for every non-2xx status; it is public for endpoints this crate does not model yet.
+pub fn parse_error(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> ResponseError {
+    let header_request_id = headers
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.is_empty())
+        .map(RequestId::new);
+    match serde_json::from_slice::<Value>(body) {
+        Ok(value) => match envelope(&value) {
+            Some(env) => api_error(status, headers, env, header_request_id),
+            None => unexpected(status, headers, body, header_request_id),
+        },
+        Err(_) => unexpected(status, headers, body, header_request_id),
+    }
+}
+
+fn unexpected(
+    status: StatusCode,
+    headers: &HeaderMap,
+    body: &[u8],
+    request_id: Option<RequestId>,
+) -> ResponseError {
+    ResponseError::UnexpectedStatus {
+        status,
+        snippet: snippet(body),
+        request_id,
+        retryability: retry::classify(status, None, headers),
+    }
+}
+
+fn api_error(
+    status: StatusCode,
+    headers: &HeaderMap,
+    env: Envelope,
+    header_request_id: Option<RequestId>,
+) -> ResponseError {
+    let retryability = retry::classify(status, Some(&env.code), headers);
+    ResponseError::Api(ApiError {
+        status,
+        code: env.code,
+        message: env.message,
+        request_id: env.request_id.or(header_request_id),
+        retryability,
+    })
+}
+
+/// The fields both error envelopes share, once read.
+struct Envelope {
+    code: String,
+    message: String,
+    request_id: Option<RequestId>,
+}
+
+/// Recognises an error envelope; a body with an empty `code` is not one.
+fn envelope(value: &Value) -> Option<Envelope> {
+    if let Ok(native) = ApiErrorBody::deserialize(value) {
+        if !native.code.is_empty() {
+            return Some(Envelope {
+                code: native.code,
+                message: native.message,
+                request_id: native.request_id,
+            });
+        }
+    }
+    let compat = OpenAiErrorBody::deserialize(value).ok()?;
+    // Some OpenAI-style errors carry only a `type`; it is the best code there is.
+    let code = compat
+        .error
+        .code
+        .filter(|c| !c.is_empty())
+        .or(compat.error.kind)
+        .filter(|c| !c.is_empty())?;
+    Some(Envelope {
+        code,
+        message: compat.error.message,
+        request_id: compat.request_id,
+    })
+}
+
+/// Routes by status, then decodes a success body as `T`.
+///
+/// A 2xx body with a non-empty top-level string `code` is a business error (SDK v2's two-layer
+/// model) and becomes [`ResponseError::Api`]; `output.code` of a failed task is *not* one.
+pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(
+    endpoint: &'static str,
+    response: http::Response<Bytes>,
+) -> Result<T, ResponseError> {
+    let (parts, body) = response.into_parts();
+    if !parts.status.is_success() {
+        return Err(parse_error(parts.status, &parts.headers, &body));
+    }
+    let decode = |source| ResponseError::Decode {
+        endpoint,
+        status: parts.status,
+        source,
+        snippet: snippet(&body),
+    };
+    let value: Value = serde_json::from_slice(&body).map_err(decode)?;
+    if value
+        .get("code")
+        .and_then(Value::as_str)
+        .is_some_and(|c| !c.is_empty())
+    {
+        if let Some(env) = envelope(&value) {
+            let header_request_id = parts
+                .headers
+                .get("x-request-id")
+                .and_then(|v| v.to_str().ok())
+                .map(RequestId::new);
+            return Err(api_error(
+                parts.status,
+                &parts.headers,
+                env,
+                header_request_id,
+            ));
+        }
+    }
+    T::deserialize(value).map_err(decode)
+}
+
+#[cfg(test)]
+mod tests;
