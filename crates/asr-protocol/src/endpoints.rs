@@ -127,3 +127,11 @@ pub(crate) fn path_segment(segment: &str) -> String {
 
 #[cfg(test)]
 mod tests;
+
+pub mod chat_completions;
+pub mod create_vocabulary;
+pub mod delete_vocabulary;
+pub mod get_vocabulary;
+pub mod list_vocabularies;
+pub mod recognize_native;
+pub mod update_vocabulary;

@@ -24,7 +24,9 @@ pub mod context;
 pub mod endpoints;
 pub mod error;
 pub mod poll;
+pub mod recognition;
 pub mod retry;
+pub mod sse;
 
 pub use auth::ApiKey;
 pub use context::RequestContext;

@@ -12,22 +12,29 @@
 //! - [`error`]: the service's error envelopes.
 //! - [`upload`]: the temporary-upload policy.
 //! - [`validate`]: [`ValidationError`] and the [`Validate`] trait.
+//! - [`vocabulary`]: hot-word vocabularies: the five customization actions and item validation.
 //!
 //! Response types keep unknown fields in an `extra` map, so parsing and serialising again
 //! loses nothing; status enums keep unseen strings in an `Other` variant.
 
 pub mod error;
 pub mod model;
+pub mod recognize;
 pub mod region;
 pub mod submit;
 pub mod task;
 pub mod transcript;
 pub mod upload;
 pub mod validate;
+pub mod vocabulary;
 
 pub use error::{ApiErrorBody, OpenAiError, OpenAiErrorBody};
 
 pub use model::{FileInput, LanguageHints, Model, ModelFamily};
+pub use recognize::{
+    Annotation, AsrOptions, ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, ChatUsage,
+    FlashRequest, FlashSentence, FlashWord, QwenAsrRequest, RecognitionResponse, RecognitionUsage,
+};
 pub use region::{Region, WorkspaceId};
 pub use submit::{
     ContextContent, ContextContentType, ContextMessage, ContextRole, Corpus, QwenFiletransInput,
@@ -45,3 +52,12 @@ pub use transcript::{
 };
 pub use upload::{UploadPolicy, UploadPolicyResponse};
 pub use validate::{Validate, ValidationError};
+pub use vocabulary::{
+    CreateVocabulary, CreateVocabularyRequest, CreateVocabularyResponse, CreatedVocabulary,
+    DeleteVocabulary, DeleteVocabularyRequest, DeleteVocabularyResponse, EmptyOutput, ItemIssue,
+    ListVocabularies, ListVocabulariesRequest, ListVocabulariesResponse, QueryVocabulary,
+    QueryVocabularyRequest, QueryVocabularyResponse, UpdateVocabulary, UpdateVocabularyRequest,
+    UpdateVocabularyResponse, VocabularyAction, VocabularyDetails, VocabularyId, VocabularyItem,
+    VocabularyList, VocabularyRequest, VocabularyResponse, VocabularyStatus, VocabularySummary,
+    VocabularyUsage,
+};

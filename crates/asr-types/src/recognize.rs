@@ -208,7 +208,11 @@ pub struct FlashRequest {
 impl FlashRequest {
     /// A request for `model` over one audio (URL, `oss://` URL or data URI) in `format`
     /// (`wav`, `mp3`, `opus`, …).
-    pub fn new(model: impl Into<Model>, audio: impl Into<String>, format: impl Into<String>) -> Self {
+    pub fn new(
+        model: impl Into<Model>,
+        audio: impl Into<String>,
+        format: impl Into<String>,
+    ) -> Self {
         FlashRequest {
             model: model.into(),
             parameters: FlashParameters {
@@ -262,7 +266,10 @@ impl FlashRequest {
 
     /// Adds an assistant context message (`text`: a previous model reply) before the audio.
     pub fn with_assistant_context(self, text: impl Into<String>) -> Self {
-        self.with_context_message(Message::new(Role::Assistant, vec![Content::typed_text(text)]))
+        self.with_context_message(Message::new(
+            Role::Assistant,
+            vec![Content::typed_text(text)],
+        ))
     }
 
     fn with_context_message(mut self, message: Message) -> Self {

@@ -39,7 +39,7 @@ use crate::validate::{Validate, ValidationError};
 
 mod validation;
 
-pub use validation::{ItemIssue, check_items, check_prefix, lang_codes_for};
+pub use validation::{ItemIssue, check_items, check_prefix, lang_codes_for, prefix_from_name};
 
 /// The `model` of every vocabulary request: the customization service, not the ASR model.
 pub const SERVICE_MODEL: &str = "speech-biasing";
@@ -526,7 +526,10 @@ impl VocabularyRequest<QueryVocabulary> {
 
 impl VocabularyRequest<UpdateVocabulary> {
     /// Replaces every item of vocabulary `id` with `items`.
-    pub fn new(id: impl Into<VocabularyId>, items: impl IntoIterator<Item = VocabularyItem>) -> Self {
+    pub fn new(
+        id: impl Into<VocabularyId>,
+        items: impl IntoIterator<Item = VocabularyItem>,
+    ) -> Self {
         VocabularyRequest::from_input(UpdateVocabulary {
             vocabulary_id: id.into(),
             vocabulary: items.into_iter().collect(),

@@ -4,8 +4,9 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use asr_protocol::endpoints::{
-    cancel_task, fetch_result, get_task, get_upload_policy, list_tasks, submit_qwen_filetrans,
-    submit_transcription, upload_file,
+    cancel_task, create_vocabulary, delete_vocabulary, fetch_result, get_task, get_upload_policy,
+    get_vocabulary, list_tasks, list_vocabularies, submit_qwen_filetrans, submit_transcription,
+    update_vocabulary, upload_file,
 };
 use asr_protocol::error::parse_error;
 use asr_protocol::{ResponseError, Retryability};
@@ -76,6 +77,11 @@ fn parse(ex: &Exchange) -> Value {
         "get_upload_policy" => get_upload_policy::parse(response).map(ok),
         "fetch_result" => fetch_result::parse(response).map(ok),
         "upload_file" => upload_file::parse(response).map(|()| json!({ "ok": null })),
+        "create_vocabulary" => create_vocabulary::parse(response).map(ok),
+        "list_vocabularies" => list_vocabularies::parse(response).map(ok),
+        "get_vocabulary" => get_vocabulary::parse(response).map(ok),
+        "update_vocabulary" => update_vocabulary::parse(response).map(ok),
+        "delete_vocabulary" => delete_vocabulary::parse(response).map(ok),
         _ => {
             let (parts, body) = response.into_parts();
             assert!(
@@ -128,7 +134,8 @@ fn parsed_responses() {
                 ".ok.output.submit_time" => "[time]",
                 ".ok.output.scheduled_time" => "[time]",
                 ".ok.output.end_time" => "[time]",
-                ".ok.data[].gmt_create" => "[time]",
+                ".**.gmt_create" => "[time]",
+                ".**.gmt_modified" => "[time]",
                 ".ok.data[].start_time" => "[time]",
                 ".ok.data[].end_time" => "[time]",
                 ".**.transcription_url" => insta::dynamic_redaction(redact_signed_url),

@@ -1,0 +1,102 @@
+//! The request log behind `GET /__emulator/requests`.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Value, json};
+
+use crate::faults::Endpoint;
+
+/// Largest request body copied into the log as JSON.
+const MAX_LOGGED_JSON: usize = 64 * 1024;
+
+/// One received request.
+#[derive(Debug, Clone)]
+pub(crate) struct LogEntry {
+    pub(crate) method: String,
+    pub(crate) path: String,
+    pub(crate) query: Option<String>,
+    /// Lower-cased names; `authorization` redacted.
+    pub(crate) headers: BTreeMap<String, String>,
+    pub(crate) endpoint: Endpoint,
+    /// `None` when the connection was closed without an answer.
+    pub(crate) status: Option<u16>,
+    pub(crate) body_size: u64,
+    pub(crate) body: Option<Value>,
+    pub(crate) fault: Option<&'static str>,
+    pub(crate) request_id: String,
+}
+
+/// Copies headers for the log, hiding credentials.
+pub(crate) fn loggable_headers(headers: &http::HeaderMap) -> BTreeMap<String, String> {
+    headers
+        .iter()
+        .map(|(k, v)| {
+            let name = k.as_str().to_ascii_lowercase();
+            let value = if name == "authorization" {
+                // Keep the scheme so a test can tell "Bearer" was sent, never the key.
+                let scheme = v
+                    .to_str()
+                    .ok()
+                    .and_then(|s| s.split_whitespace().next())
+                    .unwrap_or("");
+                format!("{scheme} ****").trim_start().to_owned()
+            } else {
+                String::from_utf8_lossy(v.as_bytes()).into_owned()
+            };
+            (name, value)
+        })
+        .collect()
+}
+
+/// The body as JSON, when it is small JSON.
+pub(crate) fn loggable_body(bytes: &[u8]) -> Option<Value> {
+    if bytes.is_empty() || bytes.len() > MAX_LOGGED_JSON {
+        return None;
+    }
+    serde_json::from_slice(bytes).ok()
+}
+
+/// Every request received since start or the last reset.
+#[derive(Debug, Default)]
+pub(crate) struct RequestLog {
+    entries: Vec<LogEntry>,
+}
+
+impl RequestLog {
+    pub(crate) fn push(&mut self, e: LogEntry) {
+        self.entries.push(e);
+    }
+
+    /// `{"requests": [...], "counts": {"submit": n, ...}}`; `endpoint` filters the list.
+    pub(crate) fn to_json(&self, endpoint: Option<Endpoint>) -> Value {
+        let mut counts: BTreeMap<&'static str, u64> = BTreeMap::new();
+        for e in &self.entries {
+            *counts.entry(e.endpoint.name()).or_default() += 1;
+        }
+        let requests: Vec<Value> = self
+            .entries
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| endpoint.is_none_or(|want| e.endpoint == want))
+            .map(|(seq, e)| {
+                json!({
+                    "seq": seq,
+                    "method": e.method,
+                    "path": e.path,
+                    "query": e.query,
+                    "headers": e.headers,
+                    "endpoint": e.endpoint.name(),
+                    "status": e.status,
+                    "body_size": e.body_size,
+                    "body": e.body,
+                    "fault": e.fault,
+                    "request_id": e.request_id,
+                })
+            })
+            .collect();
+        json!({"requests": requests, "counts": counts})
+    }
+}
+
+#[cfg(test)]
+mod tests;
