@@ -24,9 +24,11 @@
 //!   `{"code":"InternalError",…}`; compatible mode: a `data: {"error":{…}}` chunk and no
 //!   `[DONE]`). Without streaming the same audio gives HTTP 500 `InternalError`.
 //! - **Context report**: Flash requests with context get a response header
-//!   `x-emulator-context: input_text=K/N; text=K/N; chars=K/N` saying how many context items
-//!   of each kind and how many characters were kept after the documented limits (the most
-//!   recent 5 per kind; 400 characters in all, cut from the end).
+//!   `x-emulator-context: input_text=K/N; text=K/N; chars=K/N` saying how many context
+//!   messages of each kind and how many characters were kept after the documented limits (the
+//!   most recent 5 messages per kind; 400 characters in all, cut from the end). The service
+//!   truncates rather than rejects, so the emulator does too; malformed context (wrong role,
+//!   type or order, audio before the end) is a 400 `InvalidParameter`.
 //! - A Flash answer without streaming is the final event of the stream: `output.text` is the
 //!   whole transcript and `output.sentence` its last sentence.
 //! - Flash streaming follows the documented rule that only audio of 60 s or more is streamed

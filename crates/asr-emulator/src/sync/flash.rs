@@ -7,7 +7,7 @@ use super::{Fail, Heard, hear, native_error_event, native_event, optional_object
 use crate::reply::Reply;
 use crate::transcript::{Sentence, SyncCtx};
 
-/// Context items kept per kind (the most recent ones).
+/// Context messages kept per kind (the most recent ones).
 const MAX_CONTEXT_PER_KIND: usize = 5;
 /// Context characters kept per round, summed over all items.
 const MAX_CONTEXT_CHARS: usize = 400;
@@ -153,10 +153,10 @@ fn content_items<'a>(message: &'a Value, path: &str) -> Result<&'a Vec<Value>, F
 }
 
 /// Checks the context messages' roles, kinds and order, and reports what the documented limits
-/// keep: the most recent 5 of each kind and 400 characters in all, cut from the end.
+/// keep: the most recent 5 messages of each kind and 400 characters in all, cut from the end.
 pub(super) fn check_context(context: &[Value]) -> Result<ContextReport, Fail> {
-    // (kind is input_text, text)
-    let mut items: Vec<(bool, String)> = Vec::new();
+    // Per message: (is a user `input_text` message, its characters).
+    let mut messages: Vec<(bool, usize)> = Vec::new();
     let mut previous_role = None;
     for (i, message) in context.iter().enumerate() {
         let path = format!("input.messages[{i}]");
@@ -178,6 +178,7 @@ pub(super) fn check_context(context: &[Value]) -> Result<ContextReport, Fail> {
             )));
         }
         previous_role = role;
+        let mut chars = 0;
         for (k, item) in content_items(message, &path)?.iter().enumerate() {
             let kind = item.get("type").and_then(Value::as_str);
             if kind == Some("input_audio") {
@@ -196,16 +197,17 @@ pub(super) fn check_context(context: &[Value]) -> Result<ContextReport, Fail> {
             let text = item.get("text").and_then(Value::as_str).ok_or_else(|| {
                 Fail::invalid(format!("`{path}.content[{k}].text` must be a string"))
             })?;
-            items.push((kind == Some("input_text"), text.to_owned()));
+            chars += text.chars().count();
         }
+        messages.push((role == Some("user"), chars));
     }
-    let total_user = items.iter().filter(|(user, _)| *user).count();
-    let total_assistant = items.len() - total_user;
-    // Keep the most recent items of each kind.
+    let total_user = messages.iter().filter(|(user, _)| *user).count();
+    let total_assistant = messages.len() - total_user;
+    // Keep the most recent messages of each kind.
     let mut kept_user = 0;
     let mut kept_assistant = 0;
-    let mut kept: Vec<&str> = Vec::new();
-    for (user, text) in items.iter().rev() {
+    let mut chars = 0;
+    for (user, message_chars) in messages.iter().rev() {
         let count = if *user {
             &mut kept_user
         } else {
@@ -213,10 +215,9 @@ pub(super) fn check_context(context: &[Value]) -> Result<ContextReport, Fail> {
         };
         if *count < MAX_CONTEXT_PER_KIND {
             *count += 1;
-            kept.push(text);
+            chars += message_chars;
         }
     }
-    let chars: usize = kept.iter().map(|t| t.chars().count()).sum();
     Ok(ContextReport {
         input_text: (kept_user, total_user),
         text: (kept_assistant, total_assistant),

@@ -254,17 +254,19 @@ fn assistant_text(t: &str) -> Value {
 
 #[test]
 fn flash_context_is_accepted_and_reported() {
-    let body = with_context(vec![
-        user_text("你好啊"),
-        assistant_text("你好啊，我是通义千问"),
-    ]);
+    // Two `input_text` items in one message count as one context message.
+    let user = json!({"role": "user", "content": [
+        {"type": "input_text", "text": "你好啊"},
+        {"type": "input_text", "text": "Qwen"},
+    ]});
+    let body = with_context(vec![user, assistant_text("你好啊，我是通义千问")]);
     let (status, headers, _) = json_of(native(&Uploads::default(), &HeaderMap::new(), &body));
     assert_eq!(status, 200);
     assert_eq!(
         headers,
         vec![(
             "x-emulator-context".to_owned(),
-            "input_text=1/1; text=1/1; chars=13/13".to_owned()
+            "input_text=1/1; text=1/1; chars=17/17".to_owned()
         )]
     );
 }
