@@ -12,12 +12,19 @@ use crate::context::RequestContext;
 use crate::error::BuildError;
 
 pub mod cancel_task;
+pub mod chat_completions;
+pub mod create_vocabulary;
+pub mod delete_vocabulary;
 pub mod fetch_result;
 pub mod get_task;
 pub mod get_upload_policy;
+pub mod get_vocabulary;
 pub mod list_tasks;
+pub mod list_vocabularies;
+pub mod recognize_native;
 pub mod submit_qwen_filetrans;
 pub mod submit_transcription;
+pub mod update_vocabulary;
 pub mod upload_file;
 
 /// `application/json`, sent as `Accept` everywhere and as `Content-Type` on JSON bodies.
@@ -127,11 +134,3 @@ pub(crate) fn path_segment(segment: &str) -> String {
 
 #[cfg(test)]
 mod tests;
-
-pub mod chat_completions;
-pub mod create_vocabulary;
-pub mod delete_vocabulary;
-pub mod get_vocabulary;
-pub mod list_vocabularies;
-pub mod recognize_native;
-pub mod update_vocabulary;

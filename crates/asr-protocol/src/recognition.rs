@@ -19,6 +19,42 @@
 //!
 //! Feed each parsed answer, drain `poll_event`, and call `handle_end` once at the end of the
 //! body; the last events are then any unsettled text as a sentence, the usage, and `Done`.
+//!
+//! A streaming driver (the transport's job; here with the whole body at once):
+//!
+//! ```
+//! use asr_protocol::endpoints::recognize_native;
+//! use asr_protocol::recognition::{Accumulator, RecognitionEvent};
+//! use asr_protocol::sse::SseDecoder;
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let body = b"id:1\nevent:result\n:HTTP_STATUS/200\ndata:{\"output\":{\"text\":\"Hi.\",\
+//!     \"sentence\":{\"sentence_id\":1,\"sentence_end\":true,\"text\":\"Hi.\"}}}\n\n";
+//! let mut decoder = SseDecoder::new();
+//! let mut acc = Accumulator::new();
+//! let mut events = Vec::new();
+//! for chunk in body.chunks(7) {
+//!     decoder.push(chunk);
+//!     while let Some(event) = decoder.next_event() {
+//!         // An `event:error` surfaces here as `ResponseError::Api` with the service's code.
+//!         if let Some(answer) = recognize_native::parse_event(&event?)? {
+//!             acc.handle_native(&answer);
+//!         }
+//!         events.extend(std::iter::from_fn(|| acc.poll_event()));
+//!     }
+//! }
+//! while let Some(event) = decoder.finish() {
+//!     if let Some(answer) = recognize_native::parse_event(&event?)? {
+//!         acc.handle_native(&answer);
+//!     }
+//! }
+//! acc.handle_end();
+//! events.extend(std::iter::from_fn(|| acc.poll_event()));
+//! assert!(matches!(&events[0], RecognitionEvent::Sentence(s) if s.text == "Hi."));
+//! assert_eq!(events.last(), Some(&RecognitionEvent::Done));
+//! # Ok(())
+//! # }
+//! ```
 
 use std::collections::VecDeque;
 

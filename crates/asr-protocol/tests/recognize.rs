@@ -1,5 +1,5 @@
 //! Synchronous recognition: the SSE decoder over `fixtures/sse/`, the two endpoints over
-//! `fixtures/recognize/`, and the accumulator over every stream.
+//! `fixtures/exchanges/{recognize_native,chat_completions}/`, and the accumulator over every stream.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -141,7 +141,7 @@ fn an_event_over_the_limit_is_an_error_not_memory() {
     ));
 }
 
-/// One `fixtures/recognize/<endpoint>/<case>.json` exchange.
+/// One `fixtures/exchanges/<endpoint>/<case>.json` (recognition endpoints) exchange.
 struct Exchange {
     endpoint: String,
     case: String,
@@ -227,78 +227,82 @@ fn build(ex: &Exchange, ctx: &RequestContext) -> http::Request<Vec<u8>> {
 
 #[test]
 fn built_requests_equal_the_fixture_requests() {
-    insta::glob!("../../../fixtures", "recognize/*/*.json", |file| {
-        let ex = Exchange::load(file);
-        let ctx = context();
-        let built = build(&ex, &ctx);
-        let body: Value = serde_json::from_slice(built.body()).expect("JSON body");
-        assert_eq!(body, ex.request_body(), "{}/{}", ex.endpoint, ex.case);
+    insta::glob!(
+        "../../../fixtures",
+        "exchanges/{recognize_native,chat_completions}/*.json",
+        |file| {
+            let ex = Exchange::load(file);
+            let ctx = context();
+            let built = build(&ex, &ctx);
+            let body: Value = serde_json::from_slice(built.body()).expect("JSON body");
+            assert_eq!(body, ex.request_body(), "{}/{}", ex.endpoint, ex.case);
 
-        let base = match ex.endpoint.as_str() {
-            "chat_completions" => &ctx.compatible_base,
-            _ => &ctx.native_base,
-        };
-        let path = ex.json["request"]["path"].as_str().expect("path");
-        assert_eq!(built.uri().to_string(), format!("{base}{path}"));
-        assert_eq!(built.method(), "POST");
-
-        let mut headers = BTreeMap::new();
-        for (name, value) in built.headers() {
-            let value = value.to_str().expect("ascii").to_owned();
-            let shown = match name.as_str() {
-                "authorization" => {
-                    assert_eq!(value, format!("Bearer {TEST_KEY}"));
-                    "[redacted]".to_owned()
-                }
-                "user-agent" => "[user-agent]".to_owned(),
-                _ => value,
+            let base = match ex.endpoint.as_str() {
+                "chat_completions" => &ctx.compatible_base,
+                _ => &ctx.native_base,
             };
-            headers.insert(name.as_str().to_owned(), shown);
-        }
-        assert!(
-            !headers.contains_key("x-dashscope-async"),
-            "sync calls never send it"
-        );
-        if ex.streams() {
-            assert_eq!(headers["x-accel-buffering"], "no");
-        }
-        for (name, value) in &headers {
-            if !ALLOW_LISTED.contains(&name.as_str()) {
-                continue;
+            let path = ex.json["request"]["path"].as_str().expect("path");
+            assert_eq!(built.uri().to_string(), format!("{base}{path}"));
+            assert_eq!(built.method(), "POST");
+
+            let mut headers = BTreeMap::new();
+            for (name, value) in built.headers() {
+                let value = value.to_str().expect("ascii").to_owned();
+                let shown = match name.as_str() {
+                    "authorization" => {
+                        assert_eq!(value, format!("Bearer {TEST_KEY}"));
+                        "[redacted]".to_owned()
+                    }
+                    "user-agent" => "[user-agent]".to_owned(),
+                    _ => value,
+                };
+                headers.insert(name.as_str().to_owned(), shown);
             }
-            let recorded = ex.recorded_headers().get(name);
             assert!(
-                recorded.is_some(),
-                "{}/{}: we send {name}",
-                ex.endpoint,
-                ex.case
+                !headers.contains_key("x-dashscope-async"),
+                "sync calls never send it"
             );
-            // SDK captures keep the SDK's `; charset=utf-8`; ours is the documented value.
-            if !ex.is_sdk_capture() {
-                assert_eq!(
-                    recorded.and_then(Value::as_str),
-                    Some(value.as_str()),
-                    "{name}"
+            if ex.streams() {
+                assert_eq!(headers["x-accel-buffering"], "no");
+            }
+            for (name, value) in &headers {
+                if !ALLOW_LISTED.contains(&name.as_str()) {
+                    continue;
+                }
+                let recorded = ex.recorded_headers().get(name);
+                assert!(
+                    recorded.is_some(),
+                    "{}/{}: we send {name}",
+                    ex.endpoint,
+                    ex.case
+                );
+                // SDK captures keep the SDK's `; charset=utf-8`; ours is the documented value.
+                if !ex.is_sdk_capture() {
+                    assert_eq!(
+                        recorded.and_then(Value::as_str),
+                        Some(value.as_str()),
+                        "{name}"
+                    );
+                }
+            }
+            for name in ex.recorded_headers().keys() {
+                assert!(
+                    headers.contains_key(name),
+                    "{}/{}: we omit {name}",
+                    ex.endpoint,
+                    ex.case
                 );
             }
+            let text = format!("{built:?}{headers:?}");
+            assert!(!text.contains(TEST_KEY), "the key leaked");
+            insta::assert_json_snapshot!(json!({
+                "method": built.method().as_str(),
+                "uri": built.uri().to_string(),
+                "headers": headers,
+                "body": body,
+            }));
         }
-        for name in ex.recorded_headers().keys() {
-            assert!(
-                headers.contains_key(name),
-                "{}/{}: we omit {name}",
-                ex.endpoint,
-                ex.case
-            );
-        }
-        let text = format!("{built:?}{headers:?}");
-        assert!(!text.contains(TEST_KEY), "the key leaked");
-        insta::assert_json_snapshot!(json!({
-            "method": built.method().as_str(),
-            "uri": built.uri().to_string(),
-            "headers": headers,
-            "body": body,
-        }));
-    });
+    );
 }
 
 fn event_json(event: &RecognitionEvent) -> Value {
@@ -473,44 +477,55 @@ fn a_non_200_event_stream_body_yields_the_service_error() {
 
 #[test]
 fn responses_parse_and_lose_nothing() {
-    insta::glob!("../../../fixtures", "recognize/*/*.json", |file| {
-        let ex = Exchange::load(file);
-        let response = ex.response();
-        let events = if ex.json["response"]["body_file"].is_string() {
-            let dialect = match ex.endpoint.as_str() {
-                "chat_completions" => "chat",
-                _ if ex.request_body()["parameters"]["incremental_output"] == true => {
-                    "qwen_native_incremental"
-                }
-                _ => "native",
+    insta::glob!(
+        "../../../fixtures",
+        "exchanges/{recognize_native,chat_completions}/*.json",
+        |file| {
+            let ex = Exchange::load(file);
+            if ex.json["response"]["status"]
+                .as_u64()
+                .is_some_and(|s| s >= 400)
+            {
+                // Error envelopes are parsed with the other error fixtures (`tests/it`).
+                return;
+            }
+            let response = ex.response();
+            let events = if ex.json["response"]["body_file"].is_string() {
+                let dialect = match ex.endpoint.as_str() {
+                    "chat_completions" => "chat",
+                    _ if ex.request_body()["parameters"]["incremental_output"] == true => {
+                        "qwen_native_incremental"
+                    }
+                    _ => "native",
+                };
+                run_stream(response.body(), dialect)
+            } else if ex.endpoint == "chat_completions" {
+                let parsed = chat_completions::parse(response).expect("parses");
+                assert_eq!(
+                    serde_json::to_value(&parsed).expect("ser"),
+                    ex.json["response"]["body"]
+                );
+                let mut acc = Accumulator::new();
+                acc.handle_completion(&parsed);
+                std::iter::from_fn(|| acc.poll_event())
+                    .map(|e| event_json(&e))
+                    .collect()
+            } else {
+                let parsed = recognize_native::parse(response).expect("parses");
+                assert_eq!(
+                    serde_json::to_value(&parsed).expect("ser"),
+                    ex.json["response"]["body"]
+                );
+                let mut acc = Accumulator::new();
+                acc.handle_native(&parsed);
+                acc.handle_end();
+                std::iter::from_fn(|| acc.poll_event())
+                    .map(|e| event_json(&e))
+                    .collect()
             };
-            run_stream(response.body(), dialect)
-        } else if ex.endpoint == "chat_completions" {
-            let parsed = chat_completions::parse(response).expect("parses");
-            assert_eq!(
-                serde_json::to_value(&parsed).expect("ser"),
-                ex.json["response"]["body"]
-            );
-            let mut acc = Accumulator::new();
-            acc.handle_completion(&parsed);
-            std::iter::from_fn(|| acc.poll_event())
-                .map(|e| event_json(&e))
-                .collect()
-        } else {
-            let parsed = recognize_native::parse(response).expect("parses");
-            assert_eq!(
-                serde_json::to_value(&parsed).expect("ser"),
-                ex.json["response"]["body"]
-            );
-            let mut acc = Accumulator::new();
-            acc.handle_native(&parsed);
-            acc.handle_end();
-            std::iter::from_fn(|| acc.poll_event())
-                .map(|e| event_json(&e))
-                .collect()
-        };
-        insta::assert_yaml_snapshot!(events);
-    });
+            insta::assert_yaml_snapshot!(events);
+        }
+    );
 }
 
 #[test]
