@@ -1,1 +1,56 @@
-//! Async client for DashScope speech transcription (hyper + rustls + tower).
+//! Async client for DashScope (Alibaba Cloud Model Studio) recorded-file speech transcription.
+//!
+//! Built on hyper, rustls and tower, it drives the sans-I/O [`asr_protocol`] crate: every
+//! request is built and every response parsed there, and this crate only moves the bytes,
+//! retries safely, waits and streams. It never builds or parses wire JSON itself, never reads
+//! environment variables unless asked ([`Config::from_env`]), and never resends a submit that
+//! may have reached the service (a duplicate task is billed again).
+//!
+//! ```no_run
+//! use asr_transport::{Client, Model};
+//!
+//! # async fn run() -> Result<(), asr_transport::Error> {
+//! let client = Client::builder().with_api_key("sk-…").build()?;
+//! let transcript = client.transcribe_file("meeting.wav", Model::FUN_ASR).await?;
+//! println!("{}", transcript.text());
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! - [`Client`]: [`submit`](Client::submit), [`task`](Client::task), [`wait`](Client::wait),
+//!   [`cancel`](Client::cancel), [`list_tasks`](Client::list_tasks),
+//!   [`fetch_result`](Client::fetch_result), [`upload`](Client::upload) and
+//!   [`transcribe`](Client::transcribe).
+//! - [`Config`]: endpoints, credentials, timeouts, retries, limits, proxy, TLS roots.
+//! - [`layers`]: the tower stack (concurrency limit → total timeout → retry → query budget →
+//!   per-attempt timeout → tracing → hyper).
+//! - [`Error`]: one error type keeping the service's code, message and request id.
+//!
+//! TLS uses rustls with the platform verifier (feature `webpki-roots` switches to Mozilla's
+//! roots), and the process-default rustls `CryptoProvider` when one is installed, else ring.
+
+mod body;
+mod client;
+mod config;
+mod connect;
+mod error;
+pub mod layers;
+mod send;
+#[cfg(test)]
+mod test_support;
+mod tls;
+
+pub use asr_protocol::{ApiKey, PollError, PollEvent, PollPolicy};
+pub use asr_types::{
+    ListTasksQuery, Model, QwenFiletransRequest, Region, ResultDocument, TaskId, TaskResponse,
+    TaskStatus, TranscriptionRequest, WorkspaceId,
+};
+
+pub use crate::body::{ProgressFn, UploadProgress};
+pub use crate::client::{
+    Client, FileOutcome, FileTranscript, Submission, TranscribeOptions, TranscribeStream,
+    TranscribeSummary, Upload, WaitCallback, WaitEvent, WaitOptions,
+};
+pub use crate::config::{Config, Input};
+pub use crate::connect::Proxy;
+pub use crate::error::Error;

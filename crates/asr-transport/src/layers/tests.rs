@@ -1,0 +1,453 @@
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::{Method, StatusCode};
+use tokio::time::Instant;
+use tower::{BoxError, ServiceExt};
+
+use super::*;
+
+/// A mock server: answers each attempt from a script of outcomes, records when each attempt
+/// arrived, and keeps answering with the last outcome once the script runs out.
+#[derive(Clone)]
+struct Script {
+    outcomes: Arc<Mutex<Vec<Outcome>>>,
+    arrivals: Arc<Mutex<Vec<(Instant, u32)>>>,
+    in_flight: Arc<AtomicUsize>,
+    max_in_flight: Arc<AtomicUsize>,
+    latency: Duration,
+}
+
+#[derive(Clone, Debug)]
+enum Outcome {
+    Status(u16, Option<&'static str>),
+    Fail(AttemptErrorKind),
+    Hang,
+}
+
+impl Script {
+    fn new(outcomes: Vec<Outcome>) -> Self {
+        Self {
+            outcomes: Arc::new(Mutex::new(outcomes)),
+            arrivals: Arc::default(),
+            in_flight: Arc::default(),
+            max_in_flight: Arc::default(),
+            latency: Duration::ZERO,
+        }
+    }
+
+    fn attempts(&self) -> usize {
+        self.arrivals.lock().unwrap().len()
+    }
+
+    fn arrival_times(&self) -> Vec<Instant> {
+        self.arrivals.lock().unwrap().iter().map(|a| a.0).collect()
+    }
+
+    fn service(
+        &self,
+    ) -> impl tower::Service<StackRequest, Response = StackResponse, Error = BoxError, Future: Send>
+    + Clone
+    + Send
+    + Sync
+    + 'static {
+        let this = self.clone();
+        tower::service_fn(move |req: StackRequest| {
+            let this = this.clone();
+            async move {
+                let attempt = req.extensions().get::<Attempt>().map_or(1, |a| a.0);
+                this.arrivals
+                    .lock()
+                    .unwrap()
+                    .push((Instant::now(), attempt));
+                let now = this.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+                this.max_in_flight.fetch_max(now, Ordering::SeqCst);
+                let outcome = {
+                    let mut list = this.outcomes.lock().unwrap();
+                    if list.len() > 1 {
+                        list.remove(0)
+                    } else {
+                        list[0].clone()
+                    }
+                };
+                if !this.latency.is_zero() {
+                    tokio::time::sleep(this.latency).await;
+                }
+                this.in_flight.fetch_sub(1, Ordering::SeqCst);
+                match outcome {
+                    Outcome::Status(code, retry_after) => {
+                        let mut resp = http::Response::builder().status(code);
+                        if let Some(ra) = retry_after {
+                            resp = resp.header("retry-after", ra);
+                        }
+                        Ok(resp.body(Bytes::new()).unwrap())
+                    }
+                    Outcome::Fail(kind) => Err(AttemptError::bare(kind).into()),
+                    Outcome::Hang => std::future::pending().await,
+                }
+            }
+        })
+    }
+}
+
+/// The classifier the tests use: the status decides (a submit only after 429/503),
+/// `Retry-After` in seconds is honoured.
+fn classifier() -> Classifier {
+    Arc::new(|resend: Resend, resp: &StackResponse| {
+        if resend == Resend::OnlyIfNotSent && !matches!(resp.status().as_u16(), 429 | 503) {
+            return Verdict::No;
+        }
+        let retry_after = resp
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        match (resp.status().as_u16(), retry_after) {
+            (429 | 500 | 502 | 503 | 504, Some(s)) => Verdict::After(Duration::from_secs(s)),
+            (429 | 500 | 502 | 503 | 504, None) => Verdict::Backoff,
+            _ => Verdict::No,
+        }
+    })
+}
+
+fn settings(max_retries: u32) -> StackSettings {
+    StackSettings {
+        concurrency: 8,
+        total_timeout: Duration::from_secs(120),
+        attempt_timeout: Duration::from_secs(10),
+        policy: RetryPolicy::new(
+            max_retries,
+            Backoff::new(Duration::from_millis(500), Duration::from_secs(8)).with_jitter(false),
+            Duration::from_secs(30),
+            100,
+            100.0,
+            classifier(),
+        ),
+        limiter: Arc::new(RateLimiter::new(20.0, 1)),
+    }
+}
+
+fn get() -> StackRequest {
+    http::Request::get("http://127.0.0.1/api/v1/tasks/t1")
+        .body(Bytes::new())
+        .unwrap()
+}
+
+fn submit() -> StackRequest {
+    let mut req = http::Request::builder()
+        .method(Method::POST)
+        .uri("http://127.0.0.1/api/v1/services/audio/asr/transcription")
+        .body(Bytes::from_static(b"{}"))
+        .unwrap();
+    req.extensions_mut().insert(Resend::OnlyIfNotSent);
+    req
+}
+
+async fn run(
+    script: &Script,
+    settings: StackSettings,
+    req: StackRequest,
+) -> Result<StackResponse, BoxError> {
+    stack(script.service(), settings).oneshot(req).await
+}
+
+fn kind(err: &BoxError) -> Option<AttemptErrorKind> {
+    err.downcast_ref::<AttemptError>().map(|e| e.kind)
+}
+
+#[tokio::test(start_paused = true)]
+async fn query_retries_5xx_with_exponential_backoff_until_success() {
+    let script = Script::new(vec![
+        Outcome::Status(500, None),
+        Outcome::Status(502, None),
+        Outcome::Status(504, None),
+        Outcome::Status(200, None),
+    ]);
+    let resp = run(&script, settings(5), get()).await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let times = script.arrival_times();
+    assert_eq!(times.len(), 4);
+    let gaps: Vec<_> = times.windows(2).map(|w| w[1] - w[0]).collect();
+    assert_eq!(
+        gaps,
+        [
+            Duration::from_millis(500),
+            Duration::from_secs(1),
+            Duration::from_secs(2)
+        ]
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn attempts_are_capped_by_max_retries() {
+    let script = Script::new(vec![Outcome::Status(503, None)]);
+    let resp = run(&script, settings(3), get()).await.unwrap();
+    assert_eq!(resp.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(script.attempts(), 4);
+}
+
+#[tokio::test(start_paused = true)]
+async fn attempt_numbers_are_recorded_on_resends() {
+    let script = Script::new(vec![
+        Outcome::Status(503, None),
+        Outcome::Status(503, None),
+        Outcome::Status(200, None),
+    ]);
+    run(&script, settings(3), get()).await.unwrap();
+    let attempts: Vec<u32> = script
+        .arrivals
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|a| a.1)
+        .collect();
+    assert_eq!(attempts, [1, 2, 3]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn retry_after_overrides_the_backoff() {
+    let script = Script::new(vec![
+        Outcome::Status(429, Some("7")),
+        Outcome::Status(200, None),
+    ]);
+    run(&script, settings(3), get()).await.unwrap();
+    let times = script.arrival_times();
+    assert_eq!(times[1] - times[0], Duration::from_secs(7));
+}
+
+#[tokio::test(start_paused = true)]
+async fn retry_after_is_clamped() {
+    let script = Script::new(vec![
+        Outcome::Status(429, Some("3600")),
+        Outcome::Status(200, None),
+    ]);
+    run(&script, settings(3), get()).await.unwrap();
+    let times = script.arrival_times();
+    assert_eq!(times[1] - times[0], Duration::from_secs(30));
+}
+
+#[tokio::test(start_paused = true)]
+async fn client_errors_are_not_retried() {
+    let script = Script::new(vec![Outcome::Status(400, None), Outcome::Status(200, None)]);
+    let resp = run(&script, settings(3), get()).await.unwrap();
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(script.attempts(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn query_is_retried_after_a_lost_connection_and_an_attempt_timeout() {
+    let script = Script::new(vec![
+        Outcome::Fail(AttemptErrorKind::Sent),
+        Outcome::Hang,
+        Outcome::Status(200, None),
+    ]);
+    let resp = run(&script, settings(3), get()).await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(script.attempts(), 3);
+}
+
+#[tokio::test(start_paused = true)]
+async fn submit_is_retried_after_a_connect_failure() {
+    let script = Script::new(vec![
+        Outcome::Fail(AttemptErrorKind::Connect),
+        Outcome::Status(200, None),
+    ]);
+    let resp = run(&script, settings(3), submit()).await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(script.attempts(), 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn submit_is_retried_after_429_and_503() {
+    let script = Script::new(vec![
+        Outcome::Status(429, Some("1")),
+        Outcome::Status(503, None),
+        Outcome::Status(200, None),
+    ]);
+    let resp = run(&script, settings(3), submit()).await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(script.attempts(), 3);
+}
+
+#[tokio::test(start_paused = true)]
+async fn submit_is_not_resent_after_it_was_sent() {
+    for outcome in [
+        Outcome::Fail(AttemptErrorKind::Sent),
+        Outcome::Fail(AttemptErrorKind::Body),
+        Outcome::Hang,
+    ] {
+        let script = Script::new(vec![outcome.clone(), Outcome::Status(200, None)]);
+        let err = run(&script, settings(3), submit()).await.unwrap_err();
+        assert!(kind(&err).is_some(), "{outcome:?}: {err}");
+        assert_eq!(script.attempts(), 1, "{outcome:?} must not be resent");
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn submit_is_not_resent_after_500_502_504() {
+    for code in [500, 502, 504] {
+        let script = Script::new(vec![
+            Outcome::Status(code, None),
+            Outcome::Status(200, None),
+        ]);
+        let resp = run(&script, settings(3), submit()).await.unwrap();
+        assert_eq!(resp.status().as_u16(), code);
+        assert_eq!(
+            script.attempts(),
+            1,
+            "{code} on a submit must not be resent"
+        );
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn tls_failures_and_oversized_bodies_are_final() {
+    for failure in [AttemptErrorKind::Tls, AttemptErrorKind::TooLarge] {
+        let script = Script::new(vec![Outcome::Fail(failure), Outcome::Status(200, None)]);
+        let err = run(&script, settings(3), get()).await.unwrap_err();
+        assert_eq!(kind(&err), Some(failure));
+        assert_eq!(script.attempts(), 1);
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn per_attempt_timeout_fails_one_attempt_and_total_timeout_ends_the_call() {
+    let script = Script::new(vec![Outcome::Hang]);
+    let mut s = settings(100);
+    s.attempt_timeout = Duration::from_secs(10);
+    s.total_timeout = Duration::from_secs(45);
+    let started = Instant::now();
+    let err = run(&script, s, get()).await.unwrap_err();
+    assert!(err.is::<tower::timeout::error::Elapsed>(), "{err}");
+    assert_eq!(Instant::now() - started, Duration::from_secs(45));
+    // 10 s + 0.5 s backoff + 10 s + 1 s + 10 s + 2 s + 10 s (cut short at 45 s).
+    assert_eq!(script.attempts(), 4);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_single_attempt_timeout_is_reported_as_such() {
+    let script = Script::new(vec![Outcome::Hang]);
+    let err = run(&script, settings(0), get()).await.unwrap_err();
+    assert_eq!(kind(&err), Some(AttemptErrorKind::Timeout));
+}
+
+#[tokio::test(start_paused = true)]
+async fn retry_budget_stops_retries_when_exhausted() {
+    let script = Script::new(vec![Outcome::Status(503, None)]);
+    let mut s = settings(10);
+    // No floor and no percentage: the budget never allows a retry.
+    s.policy = RetryPolicy::new(
+        10,
+        Backoff::default(),
+        Duration::from_secs(30),
+        0,
+        0.0,
+        classifier(),
+    );
+    run(&script, s, get()).await.unwrap();
+    assert_eq!(script.attempts(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn concurrency_limit_caps_requests_in_flight() {
+    let mut script = Script::new(vec![Outcome::Status(200, None)]);
+    script.latency = Duration::from_millis(100);
+    let mut s = settings(0);
+    s.concurrency = 3;
+    let svc = stack(script.service(), s);
+    let calls = (0..10).map(|_| svc.clone().oneshot(get()));
+    let results = futures_util::future::join_all(calls).await;
+    assert!(results.iter().all(Result::is_ok));
+    assert_eq!(script.max_in_flight.load(Ordering::SeqCst), 3);
+    assert_eq!(script.attempts(), 10);
+}
+
+#[tokio::test(start_paused = true)]
+async fn query_budget_spaces_task_api_requests_at_the_configured_rate() {
+    let script = Script::new(vec![Outcome::Status(200, None)]);
+    let mut s = settings(0);
+    s.concurrency = 100;
+    s.limiter = Arc::new(RateLimiter::new(20.0, 1));
+    let svc = stack(script.service(), s);
+    let started = Instant::now();
+    let calls = (0..40).map(|_| {
+        let mut req = get();
+        req.extensions_mut().insert(TaskApi);
+        svc.clone().oneshot(req)
+    });
+    futures_util::future::join_all(calls).await;
+    let times = script.arrival_times();
+    assert_eq!(times.len(), 40);
+    // 40 requests at 20/s with no burst: the last goes out 39 intervals after the first.
+    assert_eq!(Instant::now() - started, Duration::from_millis(1950));
+    // No one-second window ever holds more than 20 requests.
+    for (i, t) in times.iter().enumerate() {
+        let in_window = times[i..]
+            .iter()
+            .filter(|u| **u - *t < Duration::from_secs(1))
+            .count();
+        assert!(in_window <= 20, "{in_window} requests within one second");
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn query_budget_leaves_other_requests_alone() {
+    let script = Script::new(vec![Outcome::Status(200, None)]);
+    let mut s = settings(0);
+    s.limiter = Arc::new(RateLimiter::new(1.0, 1));
+    let svc = stack(script.service(), s);
+    let started = Instant::now();
+    for _ in 0..5 {
+        svc.clone().oneshot(get()).await.unwrap();
+    }
+    assert_eq!(Instant::now(), started);
+}
+
+#[test]
+fn backoff_doubles_and_caps_and_jitter_stays_within_half_to_full() {
+    let b = Backoff::new(Duration::from_millis(500), Duration::from_secs(8)).with_jitter(false);
+    let delays: Vec<_> = (0..7).map(|n| b.delay(n)).collect();
+    assert_eq!(
+        delays,
+        [500, 1000, 2000, 4000, 8000, 8000, 8000].map(Duration::from_millis)
+    );
+    let j = b.with_jitter(true);
+    for n in 0..6 {
+        for _ in 0..50 {
+            let d = j.delay(n);
+            assert!(d >= b.delay(n) / 2 && d <= b.delay(n), "{d:?}");
+        }
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn prepaid_first_attempts_skip_the_budget_but_resends_wait_for_it() {
+    let script = Script::new(vec![Outcome::Status(503, None), Outcome::Status(200, None)]);
+    let mut s = settings(1);
+    s.policy = RetryPolicy::new(
+        1,
+        Backoff::new(Duration::from_millis(1), Duration::from_millis(1)).with_jitter(false),
+        Duration::from_secs(30),
+        100,
+        100.0,
+        classifier(),
+    );
+    let limiter = Arc::new(RateLimiter::new(1.0, 1));
+    s.limiter = limiter.clone();
+    // Someone else just took the only token: the next one is due in one second.
+    limiter.acquire().await;
+    let started = Instant::now();
+    let mut req = get();
+    req.extensions_mut().insert(TaskApi);
+    req.extensions_mut().insert(Prepaid);
+    run(&script, s, req).await.unwrap();
+    let times = script.arrival_times();
+    assert_eq!(times[0], started, "the prepaid first attempt must not wait");
+    assert_eq!(
+        times[1] - started,
+        Duration::from_secs(1),
+        "the resend waits for a token"
+    );
+}
