@@ -1,0 +1,12 @@
+//! Integration tests: run the built `asr` binary, offline or against the emulator on
+//! 127.0.0.1.
+
+// Helpers outside `#[test]` functions are test code too; a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used)]
+
+mod batch;
+mod cli;
+mod commands;
+mod exit_codes;
+mod render;
+mod util;
