@@ -482,6 +482,18 @@ impl Client {
     }
 }
 
+// Hooks for `crate::recognize`: a recognition stream bypasses the stack (which collects whole
+// bodies), so it needs the connection pool and the settings directly.
+impl Client {
+    pub(crate) fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    pub(crate) fn hyper(&self) -> &Hyper {
+        &self.inner.hyper
+    }
+}
+
 /// The fresh URL for the file whose (expired) URL was `old`: same path, or same position.
 fn fresh_url(task: &TaskResponse, old: &str) -> Option<String> {
     let path = |u: &str| u.split('?').next().unwrap_or_default().to_owned();

@@ -35,10 +35,12 @@ mod config;
 mod connect;
 mod error;
 pub mod layers;
+mod recognize;
 mod send;
 #[cfg(test)]
 mod test_support;
 mod tls;
+mod vocabulary;
 
 pub use asr_protocol::{ApiKey, PollError, PollEvent, PollPolicy};
 pub use asr_types::{
@@ -54,3 +56,12 @@ pub use crate::client::{
 pub use crate::config::{Config, Input};
 pub use crate::connect::Proxy;
 pub use crate::error::Error;
+pub use crate::recognize::{
+    ChatCompletionRequest, FlashRequest, LocalAudio, OMNI_PROMPT, OMNI_SYSTEM_PROMPT,
+    QwenAsrRequest, Recognition, RecognitionEvent, RecognitionStream, RecognizeRequest,
+    RecognizedSentence, Usage,
+};
+pub use crate::vocabulary::{
+    ExistingVocabulary, ItemChange, SyncAction, SyncOutcome, SyncPlan, SyncSpec, VocabularyDiff,
+    VocabularyError, diff_items, plan_sync,
+};

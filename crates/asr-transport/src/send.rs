@@ -75,7 +75,7 @@ pub(crate) async fn send(
     Ok(http::Response::from_parts(parts, collected.to_bytes()))
 }
 
-fn map_hyper_error(err: hyper_util::client::legacy::Error) -> AttemptError {
+pub(crate) fn map_hyper_error(err: hyper_util::client::legacy::Error) -> AttemptError {
     let kind = if err.is_connect() {
         if caused_by_tls(&err) {
             AttemptErrorKind::Tls
