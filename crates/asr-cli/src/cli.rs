@@ -103,6 +103,8 @@ impl FromStr for Secret {
 pub enum Command {
     /// Transcribe files, URLs, directories or `@list.txt` files; resumable with a journal.
     Transcribe(Box<TranscribeArgs>),
+    /// Recognise one short audio synchronously: Flash, Qwen3-ASR or Qwen-Omni.
+    Recognize(Box<crate::commands::recognize::RecognizeArgs>),
     /// Submit inputs as tasks and print their task ids without waiting.
     Submit(Box<SubmitArgs>),
     /// Inspect, wait for, cancel or list tasks.

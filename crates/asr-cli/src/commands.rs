@@ -4,6 +4,7 @@
 mod completions;
 mod emulator;
 mod job;
+pub mod recognize;
 mod render;
 mod tasks;
 mod transcribe;
@@ -37,6 +38,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Task(cmd) => tasks::run(cmd, &conn, &global).await,
         Command::Result(args) => tasks::result(&args, &conn, &global).await,
         Command::Emulator(args) => emulator::run(&args).await,
+        Command::Recognize(args) => recognize::run(&args, &conn, &global).await,
         Command::Vocab(cmd) => vocab::run(cmd, &conn, &global).await,
     }
 }

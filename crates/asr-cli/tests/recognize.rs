@@ -487,6 +487,11 @@ fn a_rejected_recognition_exits_5() {
 #[test]
 fn bad_inputs_exit_3_before_connecting() {
     let home = TempDir::new("bad");
+    let long = home.join("long.wav");
+    write_long_wav(&long, 301);
+    let out = asr(&home, &["recognize", "--emulator", long.to_str().unwrap()]);
+    assert_eq!(code(&out), 3, "{}", stderr(&out));
+    assert!(stderr(&out).contains("at most 5m00.0s"), "{}", stderr(&out));
     let out = asr(&home, &["recognize", "/nonexistent/a.wav"]);
     assert_eq!(code(&out), 3);
     assert!(stderr(&out).contains("no such file"), "{}", stderr(&out));
