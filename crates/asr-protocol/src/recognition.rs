@@ -4,7 +4,7 @@
 //!
 //! - Flash (`fun-asr-flash`, `qwen-audio-3.x-asr-flash`): every event carries the *whole* text
 //!   so far in `output.text` and the current sentence with `sentence_end`; a final sentence
-//!   settles, the rest is interim.
+//!   settles, the rest is interim (see "Flash text" below).
 //! - Qwen3-ASR native: `choices[0].message.content` is the whole text so far, or only the new
 //!   piece with `incremental_output: true` ([`Accumulator::with_incremental_output`]); the text
 //!   settles as one sentence when `finish_reason` is `stop`.
@@ -19,6 +19,28 @@
 //!
 //! Feed each parsed answer, drain `poll_event`, and call `handle_end` once at the end of the
 //! body; the last events are then any unsettled text as a sentence, the usage, and `Done`.
+//!
+//! # Flash text
+//!
+//! - A sentence settles when it arrives with `sentence_end: true`, once per `sentence_id`: a
+//!   settled sentence is final (its words are `fixed`), so later answers for the same id are
+//!   ignored rather than replacing it, and a consumer may print each
+//!   [`RecognitionEvent::Sentence`] as it lands. Sentence indexes are unique.
+//! - The interim text is the part of the latest `output.text` that the settled sentences do not
+//!   cover. The sentences are read in order from the start of `output.text`, comparing letters
+//!   and digits only, so the space the service puts between English sentences, full-width
+//!   versus half-width punctuation and CJK text without spaces all line up.
+//! - A single answer (audio under 60 s, or no streaming) carries the whole text but only its
+//!   last sentence. When `output.text` holds text before that sentence that no settled
+//!   sentence covers, and earlier ids never came final, that text settles first as one
+//!   sentence without times, under the first missing id. When every earlier id settled,
+//!   nothing is added, so no text is ever settled twice.
+//! - Text that cannot be lined up at all is dropped after a final sentence (it is taken to be
+//!   that sentence spelled differently) and replaced by the current sentence's text while one
+//!   is in progress: repeating text would be worse than missing a revision.
+//! - [`Accumulator::text`] and [`join_sentences`] join sentences with a space, except after
+//!   CJK punctuation and between characters of unspaced scripts, which gives back
+//!   `output.text` for the service's own joining.
 //!
 //! A streaming driver (the transport's job; here with the whole body at once):
 //!
@@ -58,10 +80,13 @@
 
 use std::collections::VecDeque;
 
-use asr_types::recognize::{Annotation, ChatUsage, FlashWord, RecognitionUsage};
+use asr_types::recognize::{Annotation, ChatUsage, FlashSentence, FlashWord, RecognitionUsage};
 use asr_types::{ChatCompletion, ChatCompletionChunk, RecognitionResponse};
 
 pub mod local_file;
+mod text;
+
+pub use text::join_sentences;
 
 /// What a recognition stream reports, in order.
 #[derive(Clone, Debug, PartialEq)]
@@ -81,7 +106,8 @@ pub enum RecognitionEvent {
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct RecognizedSentence {
-    /// Sentence number from 1 (Flash `sentence_id`, else the position).
+    /// Sentence number from 1, unique within a recognition: the Flash `sentence_id`, else the
+    /// next number after the highest one used.
     pub index: u64,
     /// The text.
     pub text: String,
@@ -120,6 +146,8 @@ pub struct Accumulator {
     mode: TextMode,
     sentences: Vec<RecognizedSentence>,
     interim: String,
+    /// Flash: the id of the sentence in progress, given to its text if the stream ends first.
+    pending_id: Option<u64>,
     /// Qwen/chat text of the current reply.
     reply: String,
     language: Option<String>,
@@ -143,6 +171,7 @@ impl Accumulator {
             mode: TextMode::Cumulative,
             sentences: Vec::new(),
             interim: String::new(),
+            pending_id: None,
             reply: String::new(),
             language: None,
             emotion: None,
@@ -190,13 +219,29 @@ impl Accumulator {
             }
             return;
         }
-        let full = response.output.text.clone();
-        match response.sentence() {
-            Some(sentence) if sentence.is_final() => {
-                let index = sentence
-                    .sentence_id
-                    .unwrap_or(self.sentences.len() as u64 + 1);
-                let settled = RecognizedSentence {
+        self.handle_flash(response);
+    }
+
+    /// A Flash answer: see "Flash text" in the module docs.
+    fn handle_flash(&mut self, response: &RecognitionResponse) {
+        let full = response.output.text.as_deref();
+        let Some(sentence) = response.sentence() else {
+            if let Some(rest) = full.and_then(|t| self.uncovered(t)) {
+                self.set_interim(rest.to_owned());
+            }
+            return;
+        };
+        let settled = sentence
+            .sentence_id
+            .is_some_and(|id| self.sentences.iter().any(|s| s.index == id));
+        if sentence.is_final() {
+            if !settled {
+                if let Some(full) = full {
+                    self.settle_gap(sentence, full);
+                }
+                let index = sentence.sentence_id.unwrap_or_else(|| self.next_index());
+                self.pending_id = None;
+                let sentence = RecognizedSentence {
                     index,
                     text: sentence.text.clone(),
                     begin_ms: sentence.begin_time,
@@ -205,34 +250,46 @@ impl Accumulator {
                     language: None,
                     emotion: None,
                 };
-                match self.sentences.iter_mut().find(|s| s.index == index) {
-                    // A revision of a settled sentence replaces it.
-                    Some(existing) if *existing == settled => {}
-                    Some(existing) => {
-                        *existing = settled.clone();
-                        self.events.push_back(RecognitionEvent::Sentence(settled));
-                    }
-                    None => {
-                        self.sentences.push(settled.clone());
-                        self.events.push_back(RecognitionEvent::Sentence(settled));
-                    }
-                }
-                let rest = full.map(|t| self.unsettled(&t)).unwrap_or_default();
-                self.set_interim(rest);
+                self.sentences.push(sentence.clone());
+                self.events.push_back(RecognitionEvent::Sentence(sentence));
             }
-            Some(sentence) => {
-                let rest = match full {
-                    Some(t) => self.unsettled(&t),
-                    None => sentence.text.clone(),
-                };
-                self.set_interim(rest);
-            }
-            None => {
-                if let Some(t) = full {
-                    let rest = self.unsettled(&t);
-                    self.set_interim(rest);
-                }
-            }
+            // Text that cannot be lined up after a final sentence is taken to be that sentence
+            // spelled differently: dropping it loses nothing, keeping it would repeat it.
+            let rest = full.and_then(|t| self.uncovered(t)).unwrap_or_default();
+            self.set_interim(rest.to_owned());
+            return;
+        }
+        if !settled && let Some(id) = sentence.sentence_id {
+            self.pending_id = Some(id);
+        }
+        let rest = match full.and_then(|t| self.uncovered(t)) {
+            Some(rest) => rest.to_owned(),
+            // A partial of a settled sentence adds nothing to what settled.
+            None if settled => return,
+            None => sentence.text.trim().to_owned(),
+        };
+        self.set_interim(rest);
+    }
+
+    /// Settles, as one sentence without times, the text of `full` that lies before the final
+    /// `sentence` and after the settled sentences, when sentences before it never came final:
+    /// a single answer (short audio, or no streaming) carries the whole text but only its last
+    /// sentence. The gap sentence takes the first missing id, below the final sentence's own.
+    fn settle_gap(&mut self, sentence: &FlashSentence, full: &str) {
+        let index = self.next_index();
+        if sentence.sentence_id.is_some_and(|id| id <= index) {
+            // Every earlier id settled: anything left over is their text spelled differently.
+            return;
+        }
+        let Some(rest) = self.uncovered(full) else {
+            return;
+        };
+        let Some((at, _)) = text::rfind(rest, &sentence.text) else {
+            return;
+        };
+        let gap = rest[..at].trim();
+        if text::has_words(gap) {
+            self.push_sentence(gap.to_owned(), None, None);
         }
     }
 
@@ -288,7 +345,12 @@ impl Accumulator {
         if !self.interim.is_empty() {
             let text = std::mem::take(&mut self.interim);
             self.reply.clear();
-            self.push_sentence(text, self.language.clone(), self.emotion.clone());
+            let index = self
+                .pending_id
+                .take()
+                .filter(|id| !self.sentences.iter().any(|s| s.index == *id))
+                .unwrap_or_else(|| self.next_index());
+            self.settle(index, text, self.language.clone(), self.emotion.clone());
             self.events
                 .push_back(RecognitionEvent::Interim(String::new()));
         }
@@ -315,11 +377,14 @@ impl Accumulator {
         &self.interim
     }
 
-    /// Settled text followed by the interim text.
+    /// Settled text followed by the interim text, joined by [`join_sentences`].
     pub fn text(&self) -> String {
-        let mut text: String = self.sentences.iter().map(|s| s.text.as_str()).collect();
-        text.push_str(&self.interim);
-        text
+        join_sentences(
+            self.sentences
+                .iter()
+                .map(|s| s.text.as_str())
+                .chain([self.interim.as_str()]),
+        )
     }
 
     /// The last usage seen.
@@ -332,13 +397,27 @@ impl Accumulator {
         self.ended
     }
 
-    /// The part of a cumulative text after the settled sentences; the whole text if it was
-    /// revised so the settled prefix no longer matches.
-    fn unsettled(&self, full: &str) -> String {
-        let settled: String = self.sentences.iter().map(|s| s.text.as_str()).collect();
-        full.strip_prefix(settled.as_str())
-            .unwrap_or(full)
-            .to_owned()
+    /// The part of a cumulative `full` text that no settled sentence covers: what follows the
+    /// settled sentences read in order from its start, or failing that what follows the last
+    /// settled sentence wherever it is found; `None` when neither lines up.
+    fn uncovered<'t>(&self, full: &'t str) -> Option<&'t str> {
+        let mut at = 0;
+        for sentence in &self.sentences {
+            match text::match_at(full, at, &sentence.text) {
+                Some(end) => at = end,
+                None => {
+                    let last = self.sentences.last()?;
+                    let (_, end) = text::rfind(full, &last.text)?;
+                    return full.get(end..).map(text::trim_rest);
+                }
+            }
+        }
+        full.get(at..).map(text::trim_rest)
+    }
+
+    /// The index after the highest one used: Flash ids need not start at 1 nor be dense.
+    fn next_index(&self) -> u64 {
+        self.sentences.iter().map(|s| s.index).max().unwrap_or(0) + 1
     }
 
     fn set_interim(&mut self, text: String) {
@@ -362,8 +441,19 @@ impl Accumulator {
     }
 
     fn push_sentence(&mut self, text: String, language: Option<String>, emotion: Option<String>) {
+        let index = self.next_index();
+        self.settle(index, text, language, emotion);
+    }
+
+    fn settle(
+        &mut self,
+        index: u64,
+        text: String,
+        language: Option<String>,
+        emotion: Option<String>,
+    ) {
         let sentence = RecognizedSentence {
-            index: self.sentences.len() as u64 + 1,
+            index,
             text,
             language,
             emotion,

@@ -586,3 +586,257 @@ fn streaming_headers_follow_the_request() {
         chat_completions::build(&omni.with_stream(false), &ctx).expect_err("Omni must stream");
     assert!(refused.to_string().contains("`stream`"), "{refused}");
 }
+
+/// The service's own final text of a stream body: the last `output.text` of native Flash
+/// answers, the reply pieces joined for Qwen3-ASR increments and OpenAI deltas; answers after
+/// an error are not read.
+fn service_text(body: &[u8], dialect: &str) -> String {
+    let mut decoder = SseDecoder::new();
+    decoder.push(body);
+    let mut text = String::new();
+    while let Some(event) = decoder.finish() {
+        let event = event.expect("decodes");
+        match dialect {
+            "chat" => match chat_completions::parse_event(&event) {
+                Ok(chat_completions::StreamItem::Chunk(chunk)) => {
+                    if let Some(piece) = chunk.choices.first().and_then(|c| c.delta.content.clone())
+                    {
+                        text.push_str(&piece);
+                    }
+                }
+                _ => break,
+            },
+            _ => match recognize_native::parse_event(&event) {
+                Ok(Some(answer)) if dialect == "qwen_native_incremental" => {
+                    text.push_str(&answer.text());
+                }
+                Ok(Some(answer)) => text = answer.text(),
+                Ok(None) => {}
+                Err(_) => break,
+            },
+        }
+    }
+    text
+}
+
+/// Feeds a whole stream body as [`run_stream`] does and returns the accumulator.
+fn accumulate(body: &[u8], dialect: &str) -> Accumulator {
+    let mut acc = Accumulator::new().with_incremental_output(dialect == "qwen_native_incremental");
+    let mut decoder = SseDecoder::new();
+    decoder.push(body);
+    while let Some(event) = decoder.finish() {
+        let event = event.expect("decodes");
+        let fed = match dialect {
+            "chat" => chat_completions::parse_event(&event).map(|item| {
+                if let chat_completions::StreamItem::Chunk(chunk) = item {
+                    acc.handle_chunk(&chunk);
+                }
+            }),
+            _ => recognize_native::parse_event(&event).map(|answer| {
+                if let Some(answer) = answer {
+                    acc.handle_native(&answer);
+                }
+            }),
+        };
+        if fed.is_err() {
+            // The text so far is kept; an error ends the stream without `handle_end`.
+            return acc;
+        }
+    }
+    acc.handle_end();
+    acc
+}
+
+/// No sentence is settled twice: indexes are unique and no text repeats.
+fn assert_each_sentence_once(acc: &Accumulator, what: &str) {
+    let mut seen = BTreeMap::new();
+    for s in acc.sentences() {
+        assert!(
+            seen.insert(s.index, &s.text).is_none(),
+            "{what}: index {} twice",
+            s.index
+        );
+    }
+    let texts: Vec<&str> = acc.sentences().iter().map(|s| s.text.as_str()).collect();
+    for (i, text) in texts.iter().enumerate() {
+        assert!(
+            !texts[..i].contains(text),
+            "{what}: {text:?} twice in {texts:?}"
+        );
+    }
+}
+
+#[test]
+fn every_stream_accumulates_to_the_service_text() {
+    insta::glob!("../../../fixtures", "sse/*.sse", |path| {
+        let body = std::fs::read(path).expect("readable");
+        let name = path.file_name().and_then(|n| n.to_str()).expect("name");
+        let dialect = dialect_of(name);
+        let acc = accumulate(&body, dialect);
+        let expected = service_text(&body, dialect);
+        assert!(!expected.is_empty(), "{name}");
+        assert_eq!(acc.text(), expected, "{name}");
+        assert_each_sentence_once(&acc, name);
+    });
+}
+
+#[test]
+fn every_json_answer_accumulates_to_the_service_text() {
+    insta::glob!(
+        "../../../fixtures",
+        "exchanges/{recognize_native,chat_completions}/*.json",
+        |file| {
+            let ex = Exchange::load(file);
+            let what = format!("{}/{}", ex.endpoint, ex.case);
+            if ex.json["response"]["status"].as_u64() != Some(200)
+                || ex.json["response"]["body_file"].is_string()
+            {
+                // Errors have no text; stream bodies are the `sse/` fixtures above.
+                return;
+            }
+            let response = ex.response();
+            let mut acc = Accumulator::new();
+            let expected = if ex.endpoint == "chat_completions" {
+                let parsed = chat_completions::parse(response).expect("parses");
+                acc.handle_completion(&parsed);
+                parsed.choices[0].message.content.clone().expect("content")
+            } else {
+                let parsed = recognize_native::parse(response).expect("parses");
+                acc.handle_native(&parsed);
+                acc.handle_end();
+                parsed.text()
+            };
+            assert!(!expected.is_empty(), "{what}");
+            assert_eq!(acc.text(), expected, "{what}");
+            assert_each_sentence_once(&acc, &what);
+        }
+    );
+}
+
+/// One native SSE event carrying `answer`.
+fn sse_event(id: usize, answer: &Value) -> String {
+    format!("id:{id}\nevent:result\n:HTTP_STATUS/200\ndata:{answer}\n\n")
+}
+
+fn flash_answer(id: u64, end: bool, sentence: &str, full: &str) -> Value {
+    let mut sentence = json!({
+        "sentence_id": id, "sentence_end": end, "begin_time": id * 10_000,
+        "text": sentence, "channel_id": 0,
+    });
+    let mut answer = json!({ "output": { "sentence": sentence.clone(), "text": full } });
+    if end {
+        sentence["end_time"] = json!(id * 10_000 + 9_000);
+        answer = json!({
+            "output": { "sentence": sentence, "text": full },
+            "usage": { "duration": id * 10 },
+        });
+    }
+    answer
+}
+
+#[test]
+fn an_english_stream_with_spaces_settles_each_sentence_once() {
+    let answers = [
+        flash_answer(1, false, "Good morning,", "Good morning,"),
+        flash_answer(
+            1,
+            true,
+            "Good morning, how can I help?",
+            "Good morning, how can I help?",
+        ),
+        flash_answer(2, false, "I want", "Good morning, how can I help? I want"),
+        flash_answer(
+            2,
+            true,
+            "I want to check my order.",
+            "Good morning, how can I help? I want to check my order.",
+        ),
+        flash_answer(
+            3,
+            false,
+            "Sure, one",
+            "Good morning, how can I help? I want to check my order. Sure, one",
+        ),
+        flash_answer(
+            3,
+            true,
+            "Sure, one moment please.",
+            "Good morning, how can I help? I want to check my order. Sure, one moment please.",
+        ),
+    ];
+    let body: String = answers
+        .iter()
+        .enumerate()
+        .map(|(i, a)| sse_event(i + 1, a))
+        .collect();
+    let events = run_stream(body.as_bytes(), "native");
+    let interims: Vec<&str> = events
+        .iter()
+        .filter_map(|e| e["interim"].as_str())
+        .collect();
+    assert_eq!(
+        interims,
+        ["Good morning,", "", "I want", "", "Sure, one", ""]
+    );
+    let acc = accumulate(body.as_bytes(), "native");
+    assert_each_sentence_once(&acc, "english");
+    assert_eq!(acc.sentences().len(), 3);
+    assert!(acc.sentences().iter().all(|s| s.end_ms.is_some()));
+    assert_eq!(acc.text(), service_text(body.as_bytes(), "native"));
+}
+
+#[test]
+fn a_short_audio_single_event_yields_the_whole_text_once() {
+    let full = "Good morning, how can I help? I want to check my order. Sure, one moment please.";
+    let body = sse_event(1, &flash_answer(3, true, "Sure, one moment please.", full));
+    let events = run_stream(body.as_bytes(), "native");
+    let sentences: Vec<(u64, &str)> = events
+        .iter()
+        .filter_map(|e| {
+            Some((
+                e["sentence"]["index"].as_u64()?,
+                e["sentence"]["text"].as_str()?,
+            ))
+        })
+        .collect();
+    assert_eq!(
+        sentences,
+        [
+            (1, "Good morning, how can I help? I want to check my order."),
+            (3, "Sure, one moment please."),
+        ]
+    );
+    assert!(
+        events.iter().all(|e| e.get("interim").is_none()),
+        "{events:?}"
+    );
+    assert_eq!(accumulate(body.as_bytes(), "native").text(), full);
+}
+
+#[test]
+fn a_cjk_stream_with_revised_partials_joins_without_spaces() {
+    let answers = [
+        flash_answer(1, false, "欢迎", "欢迎"),
+        flash_answer(1, false, "欢迎实用", "欢迎实用"),
+        flash_answer(1, true, "欢迎使用阿里云。", "欢迎使用阿里云。"),
+        flash_answer(2, false, "今天", "欢迎使用阿里云。今天"),
+        flash_answer(2, false, "今天天汽", "欢迎使用阿里云。今天天汽"),
+        flash_answer(2, true, "今天天气很好。", "欢迎使用阿里云。今天天气很好。"),
+        // A repeated final answer for a settled sentence changes nothing.
+        flash_answer(2, true, "今天天气很好。", "欢迎使用阿里云。今天天气很好。"),
+    ];
+    let body: String = answers
+        .iter()
+        .enumerate()
+        .map(|(i, a)| sse_event(i + 1, a))
+        .collect();
+    let events = run_stream(body.as_bytes(), "native");
+    let interims: Vec<&str> = events
+        .iter()
+        .filter_map(|e| e["interim"].as_str())
+        .collect();
+    assert_eq!(interims, ["欢迎", "欢迎实用", "", "今天", "今天天汽", ""]);
+    let acc = accumulate(body.as_bytes(), "native");
+    assert_each_sentence_once(&acc, "cjk");
+    assert_eq!(acc.text(), "欢迎使用阿里云。今天天气很好。");
+}

@@ -1,5 +1,6 @@
 //! The client: one shared tower stack and connection pool, and the API calls.
 
+mod raw;
 mod transcribe;
 mod upload;
 mod wait;
@@ -404,17 +405,7 @@ impl Client {
     /// [`Error::Response`] (an expired URL answers 403), [`Error::BodyTooLarge`], and the
     /// connection errors.
     pub async fn fetch_result(&self, url: &str) -> Result<fetch_result::Response, Error> {
-        check_url(
-            "transcription_url",
-            url,
-            self.inner.config.allow_insecure_http,
-        )?;
-        let req = fetch_result::build(&fetch_result::Request::new(url), &self.inner.ctx)?;
-        let opts = SendOptions {
-            limit: Some(self.inner.config.max_result_bytes),
-            ..SendOptions::READ
-        };
-        let resp = self.send(req, opts).await?;
+        let resp = self.fetch_result_response(url).await?;
         Ok(fetch_result::parse(resp)?)
     }
 

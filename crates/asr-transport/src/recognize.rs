@@ -15,7 +15,6 @@
 //! mid-stream ends the stream with the service's code and message.
 
 mod driver;
-mod flash_text;
 
 use std::fmt;
 use std::path::Path;
@@ -23,8 +22,8 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use asr_protocol::endpoints::{chat_completions, recognize_native};
-use asr_protocol::recognition::Accumulator;
 use asr_protocol::recognition::local_file::{self, AudioPlan};
+use asr_protocol::recognition::{Accumulator, join_sentences};
 use asr_protocol::{BuildError, RequestContext};
 use asr_types::recognize::check_duration;
 use asr_types::{ModelFamily, RequestId, ValidationError};
@@ -190,10 +189,6 @@ impl RecognizeRequest {
             RecognizeRequest::Compatible(_) => Accumulator::new(),
         }
     }
-
-    fn is_flash(&self) -> bool {
-        matches!(self, RecognizeRequest::Native(r) if matches!(r.body, recognize_native::Body::Flash(_)))
-    }
 }
 
 fn invalid(field: &str, problem: impl Into<String>) -> Error {
@@ -227,8 +222,9 @@ impl Recognition {
         }
     }
 
-    /// The whole text: the sentences joined, with a space between sentences of
-    /// space-separated scripts.
+    /// The whole text: the sentences joined by
+    /// [`join_sentences`](asr_protocol::recognition::join_sentences) (a space between
+    /// sentences, none after CJK punctuation or between CJK characters).
     pub fn text(&self) -> String {
         join_sentences(self.sentences.iter().map(|s| s.text.as_str()))
     }
@@ -250,25 +246,6 @@ impl Recognition {
             _ => None,
         }
     }
-}
-
-/// Joins sentence texts: a space between two pieces unless both sides are characters of an
-/// unspaced script (Chinese, Japanese), where a space would be wrong.
-pub(crate) fn join_sentences<'a>(parts: impl Iterator<Item = &'a str>) -> String {
-    let mut out = String::new();
-    for part in parts {
-        let part = part.trim();
-        if part.is_empty() {
-            continue;
-        }
-        if let (Some(a), Some(b)) = (out.chars().last(), part.chars().next()) {
-            if a.is_ascii() || b.is_ascii() {
-                out.push(' ');
-            }
-        }
-        out.push_str(part);
-    }
-    out
 }
 
 /// The events of one recognition, as they arrive; see [`Client::recognize_stream`].

@@ -17,7 +17,7 @@ use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 use tracing::Instrument;
 
-use super::{RecognizeRequest, flash_text};
+use super::RecognizeRequest;
 use crate::client::{Client, SendOptions};
 use crate::error::Error;
 use crate::layers::{AttemptError, AttemptErrorKind, Backoff};
@@ -211,13 +211,7 @@ impl Driver {
         if self.request_id.is_none() {
             self.request_id.clone_from(&answer.request_id);
         }
-        if self.request.is_flash() {
-            for piece in flash_text::prepare(answer, self.acc.sentences()) {
-                self.acc.handle_native(&piece);
-            }
-        } else {
-            self.acc.handle_native(answer);
-        }
+        self.acc.handle_native(answer);
     }
 
     /// Sends the request: through the stack when not streaming, straight to the connection

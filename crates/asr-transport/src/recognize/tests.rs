@@ -1,99 +1,22 @@
 #![allow(clippy::unwrap_used)]
 
-use asr_protocol::recognition::{Accumulator, RecognitionEvent};
-use asr_types::RecognitionResponse;
-use serde_json::json;
+use asr_protocol::endpoints::recognize_native;
 
-use super::{RecognizeRequest, flash_text, join_sentences, wav_duration_ms};
+use super::{Recognition, RecognizeRequest, RecognizedSentence, wav_duration_ms};
 use crate::{Error, Model};
 
-fn answer(value: serde_json::Value) -> RecognitionResponse {
-    serde_json::from_value(value).unwrap()
-}
-
-fn partial(id: u64, text: &str, full: &str) -> RecognitionResponse {
-    answer(json!({"output": {"text": full, "sentence": {
-        "sentence_id": id, "sentence_end": false, "begin_time": id * 1000, "text": text}}}))
-}
-
-fn last(id: u64, text: &str, full: &str) -> RecognitionResponse {
-    answer(json!({"output": {"text": full, "sentence": {
-        "sentence_id": id, "sentence_end": true, "begin_time": id * 1000,
-        "end_time": id * 1000 + 900, "text": text}}, "usage": {"duration": 3}}))
-}
-
-/// Feeds answers through the shim, as the driver does, and returns every event.
-fn run(answers: &[RecognitionResponse]) -> (Accumulator, Vec<RecognitionEvent>) {
-    let mut acc = Accumulator::new();
-    let mut events = Vec::new();
-    for a in answers {
-        for piece in flash_text::prepare(a, acc.sentences()) {
-            acc.handle_native(&piece);
-        }
-        events.extend(std::iter::from_fn(|| acc.poll_event()));
-    }
-    acc.handle_end();
-    events.extend(std::iter::from_fn(|| acc.poll_event()));
-    (acc, events)
-}
-
-fn texts(acc: &Accumulator) -> Vec<&str> {
-    acc.sentences().iter().map(|s| s.text.as_str()).collect()
+fn sentence(text: &str) -> RecognizedSentence {
+    let mut s = RecognizedSentence::default();
+    s.text = text.to_owned();
+    s
 }
 
 #[test]
-fn space_joined_cumulative_text_settles_each_sentence_once() {
-    let (acc, events) = run(&[
-        partial(1, "Good", "Good"),
-        last(1, "Good morning.", "Good morning."),
-        partial(2, "How", "Good morning. How"),
-        last(2, "How are you?", "Good morning. How are you?"),
-    ]);
-    assert_eq!(texts(&acc), ["Good morning.", "How are you?"]);
-    let interims: Vec<_> = events
-        .iter()
-        .filter_map(|e| match e {
-            RecognitionEvent::Interim(t) => Some(t.as_str()),
-            _ => None,
-        })
-        .collect();
-    // The interim never repeats settled text, nor carries the joining space.
-    assert_eq!(interims, ["Good", "", "How", ""]);
-    assert!(acc.sentences().iter().all(|s| s.end_ms.is_some()));
-}
-
-#[test]
-fn a_single_answer_with_the_last_sentence_keeps_the_earlier_text_as_a_sentence() {
-    let (acc, _) = run(&[last(
-        3,
-        "Sure, one moment please.",
-        "Good morning, how can I help? I want to check my order. Sure, one moment please.",
-    )]);
-    assert_eq!(
-        texts(&acc),
-        [
-            "Good morning, how can I help? I want to check my order.",
-            "Sure, one moment please."
-        ]
-    );
-    assert_eq!(acc.sentences()[0].begin_ms, None);
-    assert_eq!(acc.sentences()[1].begin_ms, Some(3000));
-    assert_eq!(acc.sentences()[1].index, 3);
-}
-
-#[test]
-fn a_single_answer_whose_sentence_is_the_whole_text_passes_unchanged() {
-    let (acc, events) = run(&[last(1, "欢迎使用阿里云。", "欢迎使用阿里云。")]);
-    assert_eq!(texts(&acc), ["欢迎使用阿里云。"]);
-    assert_eq!(events.last(), Some(&RecognitionEvent::Done));
-}
-
-#[test]
-fn joining_puts_spaces_only_between_spaced_scripts() {
-    assert_eq!(
-        join_sentences(["Hello.", " World. ", "", "欢迎。", "使用。"].into_iter()),
-        "Hello. World. 欢迎。使用。"
-    );
+fn recognition_text_uses_the_protocol_joining() {
+    // The cases of the rule itself are protocol tests (`recognition::join_sentences`).
+    let sentences = ["Good morning.", "How are you?", "欢迎。", "使用。"].map(sentence);
+    let got = Recognition::new(Model::FUN_ASR_FLASH_2026_06_15, sentences.to_vec(), None);
+    assert_eq!(got.text(), "Good morning. How are you? 欢迎。使用。");
 }
 
 #[test]
@@ -104,10 +27,14 @@ fn for_model_routes_each_family_and_refuses_file_models() {
         Some("wav"),
     )
     .unwrap();
-    assert!(flash.is_flash());
+    let is_flash = |r: &RecognizeRequest| match r {
+        RecognizeRequest::Native(n) => matches!(n.body, recognize_native::Body::Flash(_)),
+        _ => false,
+    };
+    assert!(is_flash(&flash));
     let qwen =
         RecognizeRequest::for_model(Model::QWEN3_ASR_FLASH, "https://x/a.wav", None).unwrap();
-    assert!(matches!(qwen, RecognizeRequest::Native(_)) && !qwen.is_flash());
+    assert!(matches!(qwen, RecognizeRequest::Native(_)) && !is_flash(&qwen));
     let omni =
         RecognizeRequest::for_model(Model::QWEN3_OMNI_FLASH, "https://x/a.wav", None).unwrap();
     assert!(matches!(omni, RecognizeRequest::Compatible(_)) && omni.is_stream());
