@@ -5,6 +5,9 @@
 //!   disabled, and the conformance run of the official Python SDK against the emulator.
 //! - `conformance`: only the Python SDK conformance run.
 //! - `tidy`: the layering rules (pure crates stay free of runtimes; the emulator stays independent).
+//! - `fixtures check [--fix]`: every fixture canonical, secret-free and used by a test.
+//! - `fixtures refresh [--only NAME]... [--base-url URL] [--out DIR]`: re-record the exchanges.
+//! - `bench`: end-to-end figures on loopback against the emulator, as a markdown table.
 
 use std::{
     env,
@@ -13,20 +16,94 @@ use std::{
 };
 
 use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
 
+mod bench;
+mod fixtures;
+#[cfg(test)]
+mod fuzz_smoke;
 mod tidy;
 
+/// `cargo xtask`: project automation.
+#[derive(Debug, Parser)]
+#[command(name = "cargo xtask", disable_version_flag = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Task,
+}
+
+#[derive(Debug, Subcommand)]
+enum Task {
+    /// Formatting, clippy, every test, and the Python SDK conformance run.
+    Ci,
+    /// Only the Python SDK conformance run against the emulator.
+    Conformance,
+    /// The layering rules between crates.
+    Tidy,
+    /// Check or re-record `fixtures/`.
+    Fixtures {
+        #[command(subcommand)]
+        command: FixturesTask,
+    },
+    /// End-to-end benchmarks against the emulator on loopback; prints a markdown table.
+    Bench(bench::Args),
+    /// Internal: the measured client side of `bench`, run as a release-built child.
+    #[command(hide = true)]
+    BenchClient {
+        #[command(subcommand)]
+        task: bench::ClientTask,
+    },
+    /// Internal: runs a command and prints its wall time, CPU time and peak RSS as JSON.
+    #[command(hide = true)]
+    Measure {
+        /// The program and its arguments.
+        #[arg(trailing_var_arg = true, required = true)]
+        command: Vec<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum FixturesTask {
+    /// Every fixture canonical, free of secrets, and used by at least one test.
+    Check {
+        /// Rewrite JSON fixtures in canonical form first.
+        #[arg(long)]
+        fix: bool,
+    },
+    /// Re-record the exchange fixtures (live service with DASHSCOPE_API_KEY, or --base-url).
+    Refresh {
+        /// Only this fixture: `endpoint/case`, `endpoint` or `case` (repeatable).
+        #[arg(long)]
+        only: Vec<String>,
+        /// A server speaking the protocol, e.g. the emulator at http://127.0.0.1:8080.
+        #[arg(long)]
+        base_url: Option<String>,
+        /// Write here instead of `fixtures/`.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
 fn main() -> Result<()> {
-    let args: Vec<String> = env::args().skip(1).collect();
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    match args.as_slice() {
-        ["ci"] => ci(),
-        ["conformance"] => conformance(),
-        ["tidy"] => tidy::check(),
-        _ => {
-            eprintln!("usage: cargo xtask <ci|conformance|tidy>");
-            std::process::exit(2);
-        }
+    let cli = Cli::parse();
+    match cli.command {
+        Task::Ci => ci(),
+        Task::Conformance => conformance(),
+        Task::Tidy => tidy::check(),
+        Task::Fixtures {
+            command: FixturesTask::Check { fix },
+        } => fixtures::check_command(fix),
+        Task::Fixtures {
+            command:
+                FixturesTask::Refresh {
+                    only,
+                    base_url,
+                    out,
+                },
+        } => fixtures::refresh::command(only, base_url, out),
+        Task::Bench(args) => bench::run(&args),
+        Task::BenchClient { task } => bench::client_command(&task),
+        Task::Measure { command } => bench::measure_command(&command),
     }
 }
 
