@@ -1,14 +1,18 @@
-//! The batch journal: one JSON object per line, appended and flushed to disk as each step
-//! happens, so a run killed at any moment resumes without paying twice.
+//! The batch journal: one JSON object per line, appended as each step happens (and flushed
+//! to disk before any step that costs money goes on), so a run killed at any moment resumes
+//! without paying twice.
 //!
 //! Records (`event` field): `uploaded` (the `oss://` URL of a local file), `submitting` (written
 //! before the submit is sent), `submitted` (the task id), `done` (the output files, all written)
-//! and `failed` (the error). Replaying them gives each input's state: inputs whose outputs are
-//! complete are skipped, inputs with a task id re-attach to that task and are never submitted
-//! again, uploads younger than their 48-hour lifetime are reused. An input left `submitting`
-//! without a task id may have created a task whose answer was lost (a kill at that moment):
-//! the batch looks for that task before submitting again. A torn last line (the process died
-//! mid-write) is dropped and cut off before anything else is appended.
+//! and `failed` (the error). Records stay per input although up to 100 inputs share a task:
+//! every input of a task gets its own `submitting` record (naming the task's `group`) before
+//! the submit, and its own `submitted` record after it. Replaying them gives each input's
+//! state: inputs whose outputs are complete are skipped, inputs with a task id re-attach to
+//! that task and are never submitted again, uploads younger than their 48-hour lifetime are
+//! reused. An input left `submitting` without a task id may have created a task whose answer
+//! was lost (a kill at that moment): the batch takes the task id another input of the same
+//! group recorded, or else looks for the task before submitting again. A torn last line (the
+//! process died mid-write) is dropped and cut off before anything else is appended.
 
 use std::collections::BTreeMap;
 use std::fs::{self, File, OpenOptions};
@@ -54,6 +58,10 @@ pub enum Event {
     Submitting {
         /// The file URL in the submit.
         url: String,
+        /// Names the submit: every input sent in the same task carries the same group.
+        /// Absent in journals written before inputs were grouped.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        group: Option<String>,
     },
     /// A task was created for the input.
     Submitted {
@@ -90,6 +98,11 @@ pub struct InputState {
     pub task_id: Option<String>,
     /// A submit sent without a recorded answer: its file URL and when it was sent.
     pub submitting: Option<(String, u64)>,
+    /// The group of the input's latest submit (kept once the task id is recorded, so an
+    /// input of the same group whose `submitted` record was lost can take the task id).
+    pub group: Option<String>,
+    /// The file URL the task in `task_id` was given for this input, when recorded.
+    pub file_url: Option<String>,
     /// The outputs (file names, formats) of the last completed run, when the input completed.
     pub outputs: Option<(Vec<String>, Vec<String>)>,
     /// The last error, if the input failed after its last success.
@@ -197,10 +210,13 @@ pub fn replay(
 fn apply(state: &mut InputState, event: Event, at: u64) {
     match event {
         Event::Uploaded { url, model } => state.upload = Some((url, model, at)),
-        Event::Submitting { url } => state.submitting = Some((url, at)),
+        Event::Submitting { url, group } => {
+            state.submitting = Some((url, at));
+            state.group = group;
+        }
         Event::Submitted { task_id } => {
             state.task_id = Some(task_id);
-            state.submitting = None;
+            state.file_url = state.submitting.take().map(|(url, _)| url);
             state.outputs = None;
             state.error = None;
         }
@@ -279,33 +295,56 @@ impl Journal {
         self.states.get(input)
     }
 
-    /// Append a record and flush it to disk before returning.
+    /// Append a record; see [`Journal::record_all`].
     pub fn record(&mut self, input: &str, event: Event) -> Result<(), JournalError> {
+        self.record_all(vec![(input.to_owned(), event)])
+    }
+
+    /// Append several records (one line each) with a single write: the inputs of a task are
+    /// recorded together, at the cost of one disk flush rather than one per input. Records
+    /// of uploads and submits are on the disk when this returns; `done` and `failed` records
+    /// are written but not flushed.
+    pub fn record_all(&mut self, events: Vec<(String, Event)>) -> Result<(), JournalError> {
         let at = now_secs();
-        let record = Record {
-            input: input.to_owned(),
-            at,
-            event,
-        };
-        let mut line = serde_json::to_vec(&record).map_err(|e| JournalError::Io {
-            path: self.path.clone(),
-            source: io::Error::other(e),
-        })?;
-        line.push(b'\n');
-        // One write per line: a crash leaves at most one torn line, without its newline.
+        let records: Vec<Record> = events
+            .into_iter()
+            .map(|(input, event)| Record { input, at, event })
+            .collect();
+        let mut text = Vec::new();
+        for record in &records {
+            serde_json::to_writer(&mut text, record).map_err(|e| JournalError::Io {
+                path: self.path.clone(),
+                source: io::Error::other(e),
+            })?;
+            text.push(b'\n');
+        }
+        // Lines that guard money (an upload, a submit, a task id) are flushed to the disk
+        // before the step they record goes on; a lost `done` or `failed` line costs only a
+        // download on resume, so those are left to the OS (which keeps them across a kill;
+        // only a power cut can drop them), sparing a flush per file in a big batch.
+        let durable = records.iter().any(|r| {
+            matches!(
+                r.event,
+                Event::Uploaded { .. } | Event::Submitting { .. } | Event::Submitted { .. }
+            )
+        });
+        // One write: a crash leaves complete lines and at most one torn line, without its
+        // newline, which the next open cuts off.
         if let Some(file) = &mut self.file {
-            file.write_all(&line)
-                .and_then(|()| file.sync_data())
+            file.write_all(&text)
+                .and_then(|()| if durable { file.sync_data() } else { Ok(()) })
                 .map_err(|source| JournalError::Io {
                     path: self.path.clone(),
                     source,
                 })?;
         }
-        apply(
-            self.states.entry(record.input).or_default(),
-            record.event,
-            at,
-        );
+        for record in records {
+            apply(
+                self.states.entry(record.input).or_default(),
+                record.event,
+                at,
+            );
+        }
         Ok(())
     }
 }

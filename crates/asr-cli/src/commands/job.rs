@@ -20,6 +20,9 @@ pub struct JobSpec {
     filter: Option<SpecialWordFilter>,
 }
 
+/// The most files the service takes in one `file_urls` task.
+const MAX_FILES_PER_TASK: usize = 100;
+
 /// A URL that passes URL checks, used to validate the options before any real input exists.
 const PROBE_URL: &str = "https://example.com/probe.wav";
 
@@ -71,7 +74,7 @@ impl JobSpec {
             model,
         };
         spec.check_qwen_options()?;
-        match spec.request(PROBE_URL.to_owned()) {
+        match spec.request(vec![PROBE_URL.to_owned()]) {
             Submission::Transcription(r) => r.validate(),
             Submission::QwenFiletrans(r) => r.validate(),
             _ => Ok(()),
@@ -107,9 +110,26 @@ impl JobSpec {
         Ok(())
     }
 
-    /// The submit request for one input URL.
-    pub fn request(&self, url: String) -> Submission {
+    /// How many inputs go into one task: 100 (the documented maximum) for Fun-ASR and
+    /// Paraformer, one for Qwen3-ASR-Flash-Filetrans (`file_url` takes one), and one for the
+    /// Qwen-Audio filetrans models and models this version does not know, which may take
+    /// only one URL per task (protocol §9.2): a smaller task costs a submit, a refused one
+    /// costs the whole group.
+    pub fn group_size(&self) -> usize {
+        match self.model.family() {
+            ModelFamily::FunAsr | ModelFamily::Paraformer => MAX_FILES_PER_TASK,
+            _ => 1,
+        }
+    }
+
+    /// The submit request for the input URLs of one task (at most [`JobSpec::group_size`]).
+    pub fn request(&self, mut urls: Vec<String>) -> Submission {
         if self.is_qwen_filetrans() {
+            let url = if urls.is_empty() {
+                String::new()
+            } else {
+                urls.swap_remove(0)
+            };
             // Word times let subtitles split long sentences at word boundaries.
             let mut r = QwenFiletransRequest::new(self.model.clone(), url).with_words(true);
             if let Some(lang) = &self.language {
@@ -120,7 +140,7 @@ impl JobSpec {
             }
             return r.into();
         }
-        let mut r = TranscriptionRequest::new(self.model.clone(), [url]);
+        let mut r = TranscriptionRequest::new(self.model.clone(), urls);
         if let Some(lang) = &self.language {
             r = r.with_language_hints([lang.clone()]);
         }

@@ -1,16 +1,25 @@
 //! `asr transcribe` and `asr submit`: the batch pipeline with its journal.
 //!
-//! Per input: upload (local files) → submit → wait → download → render → write, with a
-//! journal record after each step that costs money or time, so a rerun resumes where the
-//! last one stopped and never submits an input twice.
+//! Inputs go to the service in tasks of up to 100 files (one for models that take one URL):
+//! a group's local files are uploaded, the group is submitted once, its task is waited for
+//! once, then each file's result is downloaded, rendered and written. Every submit counts
+//! against the service's submit rate limit, so a 1,000-file batch is 10 submits, not 1,000.
+//!
+//! The journal stays per input, with a record after each step that costs money or time, so
+//! a rerun resumes where the last one stopped: finished inputs are skipped, inputs holding a
+//! task id re-attach to that task, and no input is ever submitted twice.
 
+mod finish;
+mod group;
+mod reconcile;
+
+use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::Context as _;
-use asr_transport::{Client, PollEvent, TaskId, TaskStatus, UploadProgress, WaitOptions};
+use asr_transport::{Client, TaskId};
 use serde::Serialize;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
@@ -21,9 +30,11 @@ use crate::cli::{Connection, Format, Global, SubmitArgs, TranscribeArgs};
 use crate::exit::{self, Kind};
 use crate::inputs::{self, Item, Source};
 use crate::journal::{self, Event, Journal};
-use crate::output::{self, RenderOptions, files};
-use crate::progress::{Progress, TaskState};
+use crate::output::{RenderOptions, files};
+use crate::progress::Progress;
 use crate::session::Session;
+
+pub use finish::fetch;
 
 /// What a batch does and where it writes.
 struct Batch {
@@ -42,6 +53,10 @@ struct Batch {
     wait: bool,
     /// Inputs whose lost submit could not be ruled out: they are not submitted again.
     unresolved: Mutex<std::collections::BTreeSet<String>>,
+    /// Uploads in flight, at most `--concurrency` across all tasks.
+    uploads: Semaphore,
+    /// Seconds the service billed for the tasks this run waited for.
+    billed: Mutex<f64>,
 }
 
 /// `asr transcribe`.
@@ -141,6 +156,7 @@ async fn run_batch(conn: &Connection, global: &Global, plan: Plan) -> anyhow::Re
     let session = Session::connect(conn).await?;
     let stems = files::assign_stems(items.iter().map(|i| i.display.as_str()));
     let progress = Progress::new(Progress::wanted(global.quiet), items.len() as u64);
+    let concurrency = usize::from(concurrency).max(1);
     let batch = Arc::new(Batch {
         client: session.client.clone(),
         spec,
@@ -154,12 +170,11 @@ async fn run_batch(conn: &Connection, global: &Global, plan: Plan) -> anyhow::Re
         timeout,
         wait,
         unresolved: Mutex::default(),
+        uploads: Semaphore::new(concurrency),
+        billed: Mutex::new(0.0),
     });
-    let pending = ambiguous(&batch, None);
-    if !pending.is_empty() {
-        reconcile(&batch, pending).await?;
-    }
-    let reports = drive(&batch, usize::from(concurrency)).await;
+    reconcile::resolve(&batch, None).await?;
+    let reports = drive(&batch, concurrency).await;
     batch.progress.finish();
     let mut reports = reports?;
     // One input: its error is the run's error, printed with its cause chain.
@@ -174,26 +189,115 @@ async fn run_batch(conn: &Connection, global: &Global, plan: Plan) -> anyhow::Re
     Ok(batch_exit_code(&reports))
 }
 
-/// Run every input with at most `concurrency` in flight; the first fatal error (credentials
-/// refused, journal unwritable) stops the batch.
+/// Per-input reports, by index into `Batch::items`.
+type Reports = Vec<(usize, FileReport)>;
+
+/// A piece of a batch that runs on its own: one task's worth of inputs.
+enum Unit {
+    /// Inputs with no task yet (indices into `Batch::items`): upload, submit as one task,
+    /// finish.
+    Fresh(Vec<usize>),
+    /// Inputs whose task the journal holds, with the file URL each was submitted with: wait
+    /// and finish, never submit.
+    Attach(TaskId, Vec<(usize, Option<String>)>),
+}
+
+/// Sort every input into a report it already has (bad input, finished, unresolved) or a unit
+/// of work: re-attachments first (already paid for), then new tasks of up to the model's
+/// group size, in input order.
+fn plan_units(batch: &Batch) -> anyhow::Result<(Reports, Vec<Unit>)> {
+    let format_names: Vec<&str> = batch.formats.iter().map(|f| f.extension()).collect();
+    let mut settled = Vec::new();
+    let mut attach: BTreeMap<String, Vec<(usize, Option<String>)>> = BTreeMap::new();
+    let mut fresh = Vec::new();
+    for (index, item) in batch.items.iter().enumerate() {
+        if let Some(problem) = &item.problem {
+            let err = exit::invalid_input(problem.clone());
+            settled.push((index, failed(batch, index, new_report(batch, index), err)?));
+            continue;
+        }
+        let state = lock(&batch.journal)
+            .state(&item.key)
+            .cloned()
+            .unwrap_or_default();
+        if let Some(Destination::Dir(dir)) = &batch.dest
+            && state.is_complete(&format_names, dir)
+        {
+            let mut report = new_report(batch, index);
+            report.status = "skipped";
+            report.task_id = state.task_id.clone();
+            report.outputs = state.outputs.map(|(files, _)| files).unwrap_or_default();
+            settled.push((index, report));
+            continue;
+        }
+        if let Some(id) = state.task_id {
+            tracing::info!(input = %item.display, task = %id, "re-attaching to the task in the journal");
+            // Journals from before groups lack the URL: the input's own, or its upload.
+            let url = state.file_url.or_else(|| match &item.source {
+                Source::Url(url) => Some(url.clone()),
+                Source::File(_) => state.upload.map(|(url, _, _)| url),
+            });
+            attach.entry(id).or_default().push((index, url));
+            continue;
+        }
+        if lock_set(&batch.unresolved).contains(&item.key) {
+            let err = exit::Failure::new(
+                Kind::Network,
+                format!(
+                    "a submit of {} may have created a task that could not be found yet; it \
+                     was not submitted again, to avoid paying twice: look for it with `asr \
+                     task list`, or run again later",
+                    item.display
+                ),
+            )
+            .into();
+            settled.push((index, failed(batch, index, new_report(batch, index), err)?));
+            continue;
+        }
+        fresh.push(index);
+    }
+    let mut units: Vec<Unit> = attach
+        .into_iter()
+        .map(|(id, members)| Unit::Attach(TaskId::new(id), members))
+        .collect();
+    units.extend(
+        fresh
+            .chunks(batch.spec.group_size().max(1))
+            .map(|chunk| Unit::Fresh(chunk.to_vec())),
+    );
+    Ok((settled, units))
+}
+
+/// Run every unit with at most `concurrency` tasks in flight; the first fatal error
+/// (credentials refused, journal unwritable) stops the batch.
 async fn drive(batch: &Arc<Batch>, concurrency: usize) -> anyhow::Result<Vec<FileReport>> {
-    let permits = Arc::new(Semaphore::new(concurrency.max(1)));
+    let (settled, units) = plan_units(batch)?;
+    let mut reports: Vec<Option<FileReport>> = (0..batch.items.len()).map(|_| None).collect();
+    for (index, report) in settled {
+        batch.progress.file_done();
+        reports[index] = Some(report);
+    }
+    let permits = Arc::new(Semaphore::new(concurrency));
     let mut set = JoinSet::new();
-    for index in 0..batch.items.len() {
+    for unit in units {
         let batch = Arc::clone(batch);
         let permits = Arc::clone(&permits);
         set.spawn(async move {
             let _permit = permits.acquire_owned().await;
-            let outcome = process(&batch, index).await;
-            (index, outcome)
+            match unit {
+                Unit::Fresh(indices) => group::run(&batch, indices).await,
+                Unit::Attach(task_id, members) => finish::run(&batch, task_id, members).await,
+            }
         });
     }
-    let mut reports: Vec<Option<FileReport>> = (0..batch.items.len()).map(|_| None).collect();
     while let Some(joined) = set.join_next().await {
-        let (index, outcome) = joined.context("a batch worker panicked")?;
-        batch.progress.file_done();
-        match outcome {
-            Ok(report) => reports[index] = Some(report),
+        match joined.context("a batch worker panicked")? {
+            Ok(done) => {
+                for (index, report) in done {
+                    batch.progress.file_done();
+                    reports[index] = Some(report);
+                }
+            }
             Err(fatal) => {
                 set.abort_all();
                 return Err(fatal);
@@ -203,12 +307,12 @@ async fn drive(batch: &Arc<Batch>, concurrency: usize) -> anyhow::Result<Vec<Fil
     Ok(reports.into_iter().flatten().collect())
 }
 
-/// How often one input's steps are tried again after a transient failure, on top of the
-/// transport's own retries (whose budget a long, throttled batch can exhaust).
+/// How often a step is tried again after a transient failure, on top of the transport's
+/// own retries (whose budget a long, throttled batch can exhaust).
 const STEP_RETRIES: u32 = 3;
 
-/// Whether trying the input's steps again can help: throttling, 5xx and connection trouble,
-/// but not a deadline the user set nor a submit whose outcome is unknown.
+/// Whether trying a step again can help: throttling, 5xx and connection trouble, but not a
+/// deadline the user set nor a submit whose outcome is unknown.
 fn is_transient(err: &anyhow::Error) -> bool {
     err.chain().any(|cause| {
         cause
@@ -225,11 +329,32 @@ fn is_transient(err: &anyhow::Error) -> bool {
     })
 }
 
-/// One input end to end. `Err` only for errors that doom the whole batch.
-async fn process(batch: &Batch, index: usize) -> anyhow::Result<FileReport> {
-    let item = &batch.items[index];
-    let mut report = FileReport {
-        input: item.display.clone(),
+/// Run `step` until it succeeds, fails for good, or has been tried `STEP_RETRIES` more times
+/// after transient failures. A step resumes from the journal, so nothing already paid for is
+/// repeated.
+async fn retrying<T, F, Fut>(what: &str, mut step: F) -> anyhow::Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<T>>,
+{
+    let mut attempt = 0u32;
+    loop {
+        match step().await {
+            Err(err) if attempt < STEP_RETRIES && is_transient(&err) => {
+                attempt += 1;
+                let delay = Duration::from_secs(1 << attempt);
+                tracing::info!(%what, error = %format!("{err:#}"), ?delay, "retrying");
+                tokio::time::sleep(delay).await;
+            }
+            other => return other,
+        }
+    }
+}
+
+/// An empty report for input `index`.
+fn new_report(batch: &Batch, index: usize) -> FileReport {
+    FileReport {
+        input: batch.items[index].display.clone(),
         status: "ok",
         task_id: None,
         outputs: Vec::new(),
@@ -237,332 +362,83 @@ async fn process(batch: &Batch, index: usize) -> anyhow::Result<FileReport> {
         error: None,
         kind: None,
         cause: None,
-    };
-    let result = match &item.problem {
-        Some(problem) => Err(exit::invalid_input(problem.clone())),
-        None => {
-            let mut attempt = 0u32;
-            loop {
-                match steps(batch, index, &mut report).await {
-                    Err(err) if attempt < STEP_RETRIES && is_transient(&err) => {
-                        // The journal makes a retry resume at the failed step: an upload or
-                        // a submit that succeeded is not repeated.
-                        attempt += 1;
-                        let delay = Duration::from_secs(1 << attempt);
-                        tracing::info!(input = %item.display, error = %format!("{err:#}"), ?delay, "retrying");
-                        tokio::time::sleep(delay).await;
-                    }
-                    other => break other,
-                }
-            }
-        }
-    };
-    if let Err(err) = result {
-        let kind = exit::classify(&err);
-        if err.downcast_ref::<journal::JournalError>().is_some() {
-            return Err(err);
-        }
-        if kind == Kind::Auth {
-            return Err(err.context(format!("{}: refused", item.display)));
-        }
-        let text = format!("{err:#}");
+    }
+}
+
+/// `report` marked failed with `err`, journaled; `Err` when the error dooms the whole batch
+/// (credentials refused, journal unwritable).
+fn failed(
+    batch: &Batch,
+    index: usize,
+    report: FileReport,
+    err: anyhow::Error,
+) -> anyhow::Result<FileReport> {
+    let mut done = failed_all(batch, vec![(index, report)], err)?;
+    Ok(done.remove(0).1)
+}
+
+/// Every report of `reports` marked failed with the same `err`, journaled in one write;
+/// `Err` when the error dooms the whole batch.
+fn failed_all(batch: &Batch, reports: Reports, err: anyhow::Error) -> anyhow::Result<Reports> {
+    if err.downcast_ref::<journal::JournalError>().is_some() {
+        return Err(err);
+    }
+    let kind = exit::classify(&err);
+    if kind == Kind::Auth {
+        let what = reports
+            .first()
+            .map(|(_, r)| r.input.clone())
+            .unwrap_or_default();
+        return Err(err.context(format!("{what}: refused")));
+    }
+    let text = format!("{err:#}");
+    let mut records = Vec::new();
+    for (index, _) in &reports {
+        let item = &batch.items[*index];
         if batch.items.len() > 1 {
             batch
                 .progress
                 .println(&format!("failed: {}: {text}", item.display));
         }
         if item.problem.is_none() {
-            record(
-                batch,
-                &item.key,
+            records.push((
+                item.key.clone(),
                 Event::Failed {
                     error: text.clone(),
                 },
-            )?;
+            ));
         }
-        report.status = "failed";
-        report.error = Some(text);
-        report.kind = Some(kind);
-        report.cause = Some(err);
     }
-    Ok(report)
-}
-
-async fn steps(batch: &Batch, index: usize, report: &mut FileReport) -> anyhow::Result<()> {
-    let item = &batch.items[index];
-    let stem = &batch.stems[index];
-    let state = lock(&batch.journal)
-        .state(&item.key)
-        .cloned()
-        .unwrap_or_default();
-    let format_names: Vec<&str> = batch.formats.iter().map(|f| f.extension()).collect();
-    if let Some(Destination::Dir(dir)) = &batch.dest
-        && state.is_complete(&format_names, dir)
-    {
-        report.status = "skipped";
-        report.task_id = state.task_id.clone();
-        report.outputs = state.outputs.map(|(files, _)| files).unwrap_or_default();
-        return Ok(());
-    }
-    let task_id = match &state.task_id {
-        Some(id) => {
-            tracing::info!(input = %item.display, task = %id, "re-attaching to the task in the journal");
-            TaskId::new(id.as_str())
-        }
-        None => {
-            let url = match &item.source {
-                Source::Url(url) => url.clone(),
-                Source::File(path) => {
-                    let model = batch.spec.model.as_str();
-                    match state.reusable_upload(model, journal::now_secs()) {
-                        Some(url) => url.to_owned(),
-                        None => {
-                            let url = upload(batch, path).await?;
-                            record(
-                                batch,
-                                &item.key,
-                                Event::Uploaded {
-                                    url: url.clone(),
-                                    model: model.to_owned(),
-                                },
-                            )?;
-                            url
-                        }
-                    }
-                }
-            };
-            if lock_set(&batch.unresolved).contains(&item.key) {
-                return Err(exit::Failure::new(
-                    Kind::Network,
-                    format!(
-                        "a submit of {} may have created a task that could not be found yet; \
-                         it was not submitted again, to avoid paying twice: look for it with \
-                         `asr task list`, or run again later",
-                        item.display
-                    ),
-                )
-                .into());
-            }
-            record(batch, &item.key, Event::Submitting { url: url.clone() })?;
-            match batch.client.submit(batch.spec.request(url)).await {
-                Ok(submitted) => {
-                    let id = submitted.output.task_id;
-                    record(
-                        batch,
-                        &item.key,
-                        Event::Submitted {
-                            task_id: id.to_string(),
-                        },
-                    )?;
-                    id
-                }
-                Err(err @ asr_transport::Error::SubmitOutcomeUnknown { .. }) => {
-                    // The task may exist: find it rather than pay twice.
-                    reconcile(batch, ambiguous(batch, Some(&item.key))).await?;
-                    let found = lock(&batch.journal)
-                        .state(&item.key)
-                        .and_then(|s| s.task_id.clone());
-                    match found {
-                        Some(id) => TaskId::new(id),
-                        None => {
-                            return Err(anyhow::Error::new(err)
-                                .context(format!("cannot submit {}", item.display)));
-                        }
-                    }
-                }
-                Err(err) => {
-                    return Err(
-                        anyhow::Error::new(err).context(format!("cannot submit {}", item.display))
-                    );
-                }
-            }
-        }
-    };
-    report.task_id = Some(task_id.to_string());
-    if !batch.wait {
-        report.status = "submitted";
-        return Ok(());
-    }
-    let (raw, seconds) = download(batch, &task_id).await?;
-    report.audio_seconds = seconds;
-    let (Some(dest), Some(render)) = (&batch.dest, batch.render) else {
-        return Ok(());
-    };
-    let artifacts = output::render(&raw, &batch.formats, render).map_err(|e| {
-        exit::Failure::new(
-            Kind::Rejected,
-            "the service's result document cannot be rendered",
-        )
-        .with_source(e)
-    })?;
-    let outputs = dest.emit(stem, &artifacts)?;
-    if !outputs.is_empty() {
-        record(
-            batch,
-            &item.key,
-            Event::Done {
-                outputs: outputs.clone(),
-                formats: format_names.iter().map(|f| (*f).to_owned()).collect(),
-                audio_seconds: seconds,
-            },
-        )?;
-    }
-    report.outputs = outputs;
-    Ok(())
-}
-
-async fn upload(batch: &Batch, path: &std::path::Path) -> anyhow::Result<String> {
-    // The bar counts request bytes (the form around the file included), so its length is
-    // the upload's own total, learnt from the first progress report.
-    let sent_so_far = Arc::new(AtomicU64::new(0));
-    let counter = Arc::clone(&sent_so_far);
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(u64, u64)>();
-    let callback = Arc::new(move |p: UploadProgress| {
-        let before = counter.swap(p.sent, Ordering::Relaxed);
-        let _ = tx.send((p.sent.saturating_sub(before), p.total));
-    });
-    let mut length_known = false;
-    let mut advance = |(delta, total): (u64, u64)| {
-        if !length_known {
-            batch.progress.add_upload(total);
-            length_known = true;
-        }
-        batch.progress.uploaded(delta);
-    };
-    let upload = batch
-        .client
-        .upload_with_progress(path, &batch.spec.model, Some(callback));
-    tokio::pin!(upload);
-    let result = loop {
-        tokio::select! {
-            result = &mut upload => break result,
-            Some(report) = rx.recv() => advance(report),
-        }
-    };
-    while let Ok(report) = rx.try_recv() {
-        advance(report);
-    }
-    let uploaded = result.with_context(|| format!("cannot upload {}", path.display()))?;
-    Ok(uploaded.oss_url)
-}
-
-/// Wait for the task, check it succeeded, and download its result document.
-async fn download(batch: &Batch, task_id: &TaskId) -> anyhow::Result<(Vec<u8>, Option<f64>)> {
-    let mut options = WaitOptions::default();
-    if let Some(t) = batch.timeout {
-        options = options.with_deadline(t);
-    }
-    // The callback runs inside the wait; the bars are updated from this task instead.
-    let seen = Arc::new(Mutex::new(None::<TaskState>));
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(Option<TaskState>, TaskState)>();
-    options = options.with_progress(move |event| {
-        if let PollEvent::StatusChanged { to, .. } = &event.event {
-            let to = bucket(to);
-            let mut last = seen
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            if *last != Some(to) {
-                let _ = tx.send((*last, to));
-                *last = Some(to);
-            }
-        }
-    });
-    let wait = batch.client.wait(task_id, options);
-    tokio::pin!(wait);
-    let done = loop {
-        tokio::select! {
-            done = &mut wait => break done,
-            Some((from, to)) = rx.recv() => batch.progress.task_moved(from, to),
-        }
-    };
-    while let Ok((from, to)) = rx.try_recv() {
-        batch.progress.task_moved(from, to);
-    }
-    let done = done.with_context(|| format!("waiting for task {task_id} failed"))?;
-    let seconds = done
-        .usage
-        .as_ref()
-        .and_then(|u| u.billed_seconds())
-        .map(|s| s as f64);
-    let output = &done.output;
-    if output.task_status != TaskStatus::Succeeded {
-        return Err(task_failed(
-            task_id,
-            &output.task_status,
-            output.code.as_deref(),
-            output.message.as_deref(),
-        ));
-    }
-    if let Some(failed) = output.failed_subtasks().next() {
-        return Err(task_failed(
-            task_id,
-            &TaskStatus::Failed,
-            failed.code.as_deref(),
-            failed.message.as_deref(),
-        ));
-    }
-    let Some(url) = output.transcription_urls().first().map(|u| (*u).to_owned()) else {
-        return Err(exit::Failure::new(
-            Kind::Rejected,
-            format!("task {task_id} succeeded but lists no transcription_url"),
-        )
-        .into());
-    };
-    let raw = fetch(&batch.client, task_id, &url).await?;
-    Ok((raw, seconds))
-}
-
-/// Download a result document; the raw bytes are what `--format json` writes.
-pub async fn fetch(client: &Client, task_id: &TaskId, url: &str) -> anyhow::Result<Vec<u8>> {
-    let doc = client.fetch_task_result(task_id, url).await.map_err(|e| {
-        if e.status().map(|s| s.as_u16()) == Some(403) {
-            exit::Failure::new(
-                Kind::Rejected,
-                format!(
-                    "the result of task {task_id} has expired: results are kept for 24 hours \
-                     after a task finishes; transcribe the input again"
-                ),
-            )
-            .with_source(e)
-            .into()
-        } else {
-            anyhow::Error::new(e).context(format!("cannot download the result of task {task_id}"))
-        }
-    })?;
-    // FIXME: the transport returns the parsed document, so `json` output is its faithful
-    // re-serialisation (unknown fields kept) rather than the bytes as received.
-    serde_json::to_vec_pretty(&doc).context("cannot encode the result document")
-}
-
-fn task_failed(
-    task_id: &TaskId,
-    status: &TaskStatus,
-    code: Option<&str>,
-    message: Option<&str>,
-) -> anyhow::Error {
-    let detail = match (code, message) {
-        (Some(c), Some(m)) => format!(": {c}: {m}"),
-        (Some(c), None) => format!(": {c}"),
-        (None, Some(m)) => format!(": {m}"),
-        (None, None) => String::new(),
-    };
-    exit::Failure::new(
-        Kind::Rejected,
-        format!("task {task_id} ended {status}{detail}"),
-    )
-    .into()
-}
-
-fn bucket(status: &TaskStatus) -> TaskState {
-    match status {
-        TaskStatus::Pending => TaskState::Pending,
-        TaskStatus::Running => TaskState::Running,
-        _ => TaskState::Finished,
-    }
+    record_all(batch, records)?;
+    // The error itself goes to the first report (a run of one input prints its cause
+    // chain); the others of a group carry its kind and text.
+    let mut cause = Some(err);
+    let out = reports
+        .into_iter()
+        .map(|(index, mut report)| {
+            report.status = "failed";
+            report.error = Some(text.clone());
+            report.kind = Some(kind);
+            report.cause = Some(
+                cause
+                    .take()
+                    .unwrap_or_else(|| exit::Failure::new(kind, text.clone()).into()),
+            );
+            (index, report)
+        })
+        .collect();
+    Ok(out)
 }
 
 fn record(batch: &Batch, key: &str, event: Event) -> anyhow::Result<()> {
     lock(&batch.journal).record(key, event)?;
+    Ok(())
+}
+
+fn record_all(batch: &Batch, records: Vec<(String, Event)>) -> anyhow::Result<()> {
+    if !records.is_empty() {
+        lock(&batch.journal).record_all(records)?;
+    }
     Ok(())
 }
 
@@ -573,13 +449,20 @@ fn lock(journal: &Mutex<Journal>) -> std::sync::MutexGuard<'_, Journal> {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
+fn lock_set(
+    set: &Mutex<std::collections::BTreeSet<String>>,
+) -> std::sync::MutexGuard<'_, std::collections::BTreeSet<String>> {
+    set.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// The end of a batch: `--json` report on stdout, or a human summary on stderr.
 fn report(batch: &Batch, global: &Global, reports: &[FileReport]) -> anyhow::Result<()> {
     let count = |s: &str| reports.iter().filter(|r| r.status == s).count();
-    let seconds = reports
-        .iter()
-        .filter_map(|r| r.audio_seconds)
-        .fold(0.0, |a, b| a + b);
+    let seconds = *batch
+        .billed
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     if global.json {
         #[derive(Serialize)]
         struct Summary<'a> {
@@ -643,125 +526,4 @@ fn report(batch: &Batch, global: &Global, reports: &[FileReport]) -> anyhow::Res
         );
     }
     Ok(())
-}
-
-/// Inputs whose submit was sent but whose task id was never recorded: all of them, or only
-/// `only`.
-fn ambiguous(batch: &Batch, only: Option<&str>) -> Vec<(String, String, u64)> {
-    lock(&batch.journal)
-        .states()
-        .iter()
-        .filter(|(key, _)| only.is_none_or(|o| o == key.as_str()))
-        .filter(|(_, s)| s.task_id.is_none())
-        .filter_map(|(key, s)| {
-            s.submitting
-                .as_ref()
-                .map(|(url, at)| (key.clone(), url.clone(), *at))
-        })
-        .collect()
-}
-
-/// Find the tasks that ambiguous submits created: list the account's recent tasks of this
-/// model that the journal does not know, wait for each to finish, and match the file URL it
-/// transcribed. Matches are journaled as `submitted`; the others are submitted again, since
-/// the service never created them.
-async fn reconcile(batch: &Batch, pending: Vec<(String, String, u64)>) -> anyhow::Result<()> {
-    use futures_util::StreamExt as _;
-    let Some(earliest) = pending.iter().map(|(_, _, at)| *at).min() else {
-        return Ok(());
-    };
-    tracing::info!(
-        inputs = pending.len(),
-        "looking for tasks whose submit answer was lost"
-    );
-    let known: std::collections::BTreeSet<String> = lock(&batch.journal)
-        .states()
-        .values()
-        .filter_map(|s| s.task_id.clone())
-        .collect();
-    // Clocks differ between this machine and the service: look a few minutes further back.
-    let since_ms = i64::try_from(earliest.saturating_sub(300)).unwrap_or(0) * 1000;
-    let mut query = asr_types::ListTasksQuery::default();
-    query.model_name = Some(batch.spec.model.clone());
-    let mut candidates = Vec::new();
-    let mut list = Box::pin(batch.client.list_tasks(query));
-    while let Some(item) = list.next().await {
-        let item = item.context("cannot list tasks to find a submit whose answer was lost")?;
-        let Some(id) = item.task_id else { continue };
-        if known.contains(id.as_str()) || item.gmt_create.is_some_and(|t| t < since_ms) {
-            continue;
-        }
-        candidates.push(id);
-    }
-    let lookups = candidates.into_iter().map(|id| async move {
-        let urls = file_urls_of(batch, &id).await;
-        (id, urls)
-    });
-    let found = futures_util::future::join_all(lookups).await;
-    let all_known = found.iter().all(|(_, urls)| urls.is_some());
-    for (key, url, _) in &pending {
-        let hit = found
-            .iter()
-            .find(|(_, urls)| urls.as_ref().is_some_and(|u| u.contains(url)));
-        match hit {
-            Some((id, _)) => {
-                tracing::info!(input = %key, task = %id, "found the task of a lost submit answer");
-                record(
-                    batch,
-                    key,
-                    Event::Submitted {
-                        task_id: id.to_string(),
-                    },
-                )?;
-            }
-            None if !all_known => {
-                lock_set(&batch.unresolved).insert(key.clone());
-            }
-            None => {}
-        }
-    }
-    Ok(())
-}
-
-/// How long a lookup waits for a candidate task to finish before giving up on it.
-const RECONCILE_WAIT: Duration = Duration::from_secs(30 * 60);
-
-fn lock_set(
-    set: &Mutex<std::collections::BTreeSet<String>>,
-) -> std::sync::MutexGuard<'_, std::collections::BTreeSet<String>> {
-    set.lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
-/// The file URLs a task transcribed, once it has finished: from `results[]`, or from its
-/// result document for the single-file shape that does not echo them. `None` if the task
-/// could not be waited for.
-async fn file_urls_of(batch: &Batch, id: &TaskId) -> Option<Vec<String>> {
-    let deadline = batch.timeout.unwrap_or(RECONCILE_WAIT).min(RECONCILE_WAIT);
-    let task = batch
-        .client
-        .wait(id, WaitOptions::default().with_deadline(deadline))
-        .await
-        .ok()?;
-    let echoed: Vec<String> = task
-        .output
-        .results
-        .iter()
-        .flatten()
-        .filter_map(|r| r.file_url.clone())
-        .collect();
-    if !echoed.is_empty() {
-        return Some(echoed);
-    }
-    // A task that ended without a document (failed, cancelled) transcribed nothing we need.
-    let Some(url) = task
-        .output
-        .transcription_urls()
-        .first()
-        .map(|u| (*u).to_owned())
-    else {
-        return Some(Vec::new());
-    };
-    let doc = batch.client.fetch_task_result(id, &url).await.ok()?;
-    Some(doc.file_url().map(str::to_owned).into_iter().collect())
 }

@@ -162,6 +162,7 @@ fn a_submit_without_an_answer_stays_ambiguous_until_its_task_id_is_recorded() {
         &mut state,
         Event::Submitting {
             url: "oss://b/a.wav".into(),
+            group: Some("g1".into()),
         },
         5,
     );
@@ -176,6 +177,12 @@ fn a_submit_without_an_answer_stays_ambiguous_until_its_task_id_is_recorded() {
     );
     assert!(state.submitting.is_none());
     assert_eq!(state.task_id.as_deref(), Some("t"));
+    assert_eq!(state.file_url.as_deref(), Some("oss://b/a.wav"));
+    assert_eq!(
+        state.group.as_deref(),
+        Some("g1"),
+        "kept for the group's other inputs"
+    );
 }
 
 #[test]
@@ -287,4 +294,60 @@ fn records_are_one_json_object_per_line() {
         text.contains(r#""event":"submitted","task_id":"task-a""#),
         "{text}"
     );
+}
+
+#[test]
+fn a_group_is_recorded_in_one_write_and_replays_per_input() {
+    let dir = TempDir::new("journal-group");
+    let path = dir.path().join(FILE_NAME);
+    let mut journal = Journal::open(&path).unwrap();
+    let inputs = ["https://example.com/1.wav", "https://example.com/2.wav"];
+    journal
+        .record_all(
+            inputs
+                .iter()
+                .map(|i| {
+                    let event = Event::Submitting {
+                        url: (*i).to_owned(),
+                        group: Some("g7".into()),
+                    };
+                    ((*i).to_owned(), event)
+                })
+                .collect(),
+        )
+        .unwrap();
+    let text = fs::read_to_string(&path).unwrap();
+    assert_eq!(text.lines().count(), 2, "{text}");
+    assert!(
+        text.contains(r#""event":"submitting","url":"https://example.com/1.wav","group":"g7""#),
+        "{text}"
+    );
+    journal
+        .record_all(vec![(
+            inputs[0].to_owned(),
+            Event::Submitted {
+                task_id: "t".into(),
+            },
+        )])
+        .unwrap();
+    drop(journal);
+    let journal = Journal::open(&path).unwrap();
+    let first = journal.state(inputs[0]).unwrap();
+    let second = journal.state(inputs[1]).unwrap();
+    assert_eq!(first.task_id.as_deref(), Some("t"));
+    assert_eq!(first.group.as_deref(), Some("g7"));
+    assert_eq!(
+        second.submitting,
+        Some((inputs[1].to_owned(), second.submitting.as_ref().unwrap().1))
+    );
+    assert_eq!(second.group.as_deref(), Some("g7"));
+    assert!(second.task_id.is_none(), "its own record is what counts");
+}
+
+#[test]
+fn a_submitting_record_from_before_groups_still_replays() {
+    let text = b"{\"input\":\"x\",\"at\":1,\"event\":\"submitting\",\"url\":\"u\"}\n";
+    let (states, _) = replay(text, Path::new("j")).unwrap();
+    assert_eq!(states["x"].submitting, Some(("u".to_owned(), 1)));
+    assert!(states["x"].group.is_none());
 }

@@ -4,7 +4,7 @@
 use std::io::{BufRead as _, BufReader};
 use std::process::Stdio;
 
-use crate::util::{Emu, TempDir, asr, code, run, stderr, stdout, write_wav};
+use crate::util::{Emu, TempDir, asr, code, raw_get, run, stderr, stdout, write_wav};
 
 fn bundled(name: &str) -> std::path::PathBuf {
     crate::util::fixtures().join("audio").join(name)
@@ -125,6 +125,47 @@ fn transcribe_writes_every_format_and_a_journal() {
     let report: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
     assert_eq!(report["files"][0]["status"], "skipped");
     assert_eq!(emu.accepted_submits().len(), submits);
+}
+
+#[test]
+fn json_output_is_the_result_document_byte_for_byte() {
+    let emu = Emu::quick();
+    let dir = TempDir::new("json-bytes");
+    let out_dir = dir.join("out");
+    let out = run(emu
+        .asr(dir.path())
+        .args([
+            "transcribe",
+            "https://example.com/exact.wav",
+            "-f",
+            "json,txt",
+            "--json",
+            "-o",
+        ])
+        .arg(&out_dir));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let task_id = report["files"][0]["task_id"].as_str().unwrap().to_owned();
+    let out = run(emu
+        .asr(dir.path())
+        .args(["task", "get", &task_id, "--json"]));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let task: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let url = task["output"]["results"][0]["transcription_url"]
+        .as_str()
+        .unwrap();
+    let served = raw_get(url);
+    let written = std::fs::read(out_dir.join("exact.json")).unwrap();
+    assert!(
+        written == served,
+        "written:\n{}\nserved:\n{}",
+        String::from_utf8_lossy(&written),
+        String::from_utf8_lossy(&served)
+    );
+    // `asr result` prints the same bytes.
+    let out = run(emu.asr(dir.path()).args(["result", &task_id, "-f", "json"]));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(out.stdout == served, "{}", stdout(&out));
 }
 
 #[test]

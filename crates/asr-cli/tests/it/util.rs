@@ -144,6 +144,33 @@ impl Emu {
         self.handle().requests()
     }
 
+    /// Replace the fault rules, e.g. to let a resumed run through.
+    pub fn set_faults(&self, faults: asr_emulator::FaultConfig) {
+        self.handle().set_faults(faults);
+    }
+
+    /// Every submit request that reached the emulator, refused or not.
+    pub fn submit_requests(&self) -> u64 {
+        self.handle().count(asr_emulator::Endpoint::Submit)
+    }
+
+    /// The file URLs of every accepted submit, one list per task.
+    pub fn submitted_urls(&self) -> Vec<Vec<String>> {
+        self.accepted_submits()
+            .iter()
+            .map(|body| {
+                let v: serde_json::Value = serde_json::from_str(body).unwrap();
+                match (&v["input"]["file_urls"], &v["input"]["file_url"]) {
+                    (serde_json::Value::Array(urls), _) => urls
+                        .iter()
+                        .map(|u| u.as_str().unwrap().to_owned())
+                        .collect(),
+                    (_, url) => vec![url.as_str().unwrap().to_owned()],
+                }
+            })
+            .collect()
+    }
+
     /// Submits that created a task (answered 200, or processed with the answer then lost),
     /// with their request bodies as text.
     pub fn accepted_submits(&self) -> Vec<String> {
@@ -211,4 +238,23 @@ pub fn wait_for(limit: std::time::Duration, mut cond: impl FnMut() -> bool) -> b
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
     cond()
+}
+
+/// The body of a plain `GET` of an `http://` URL on loopback, read straight off the socket:
+/// the bytes as the server sent them, with no HTTP client in between.
+pub fn raw_get(url: &str) -> Vec<u8> {
+    use std::io::{Read as _, Write as _};
+    let rest = url.strip_prefix("http://").unwrap();
+    let (host, path) = rest.split_at(rest.find('/').unwrap());
+    let mut stream = std::net::TcpStream::connect(host).unwrap();
+    write!(stream, "GET {path} HTTP/1.0\r\nHost: {host}\r\n\r\n").unwrap();
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).unwrap();
+    let head_end = response.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    let head = String::from_utf8_lossy(&response[..head_end]);
+    assert!(
+        head.starts_with("HTTP/1.1 200") || head.starts_with("HTTP/1.0 200"),
+        "{head}"
+    );
+    response[head_end + 4..].to_vec()
 }

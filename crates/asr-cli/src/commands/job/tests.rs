@@ -14,7 +14,7 @@ fn job(args: &[&str]) -> anyhow::Result<JobSpec> {
 }
 
 fn body(spec: &JobSpec) -> serde_json::Value {
-    match spec.request("https://example.com/a.wav".into()) {
+    match spec.request(vec!["https://example.com/a.wav".into()]) {
         Submission::Transcription(r) => serde_json::to_value(r).unwrap(),
         Submission::QwenFiletrans(r) => serde_json::to_value(r).unwrap(),
         _ => unreachable!("two shapes"),
@@ -89,5 +89,28 @@ fn bad_options_name_the_flag() {
         let err = job(args).unwrap_err();
         assert_eq!(exit::classify(&err), exit::Kind::InvalidInput, "{args:?}");
         assert!(err.to_string().contains(flag), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn file_urls_models_take_100_inputs_per_task_and_the_others_one() {
+    let fun = job(&[]).unwrap();
+    assert_eq!(fun.group_size(), 100);
+    let urls: Vec<String> = (0..3)
+        .map(|i| format!("https://example.com/{i}.wav"))
+        .collect();
+    match fun.request(urls.clone()) {
+        Submission::Transcription(r) => assert_eq!(r.input.file_urls, urls),
+        _ => panic!("fun-asr takes file_urls"),
+    }
+    assert_eq!(
+        job(&["--model", "paraformer-v2"]).unwrap().group_size(),
+        100
+    );
+    for model in [
+        "qwen3-asr-flash-filetrans",
+        "qwen-audio-3.1-asr-flash-filetrans",
+    ] {
+        assert_eq!(job(&["--model", model]).unwrap().group_size(), 1, "{model}");
     }
 }
