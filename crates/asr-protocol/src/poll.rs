@@ -8,7 +8,7 @@
 //!
 //! | family | methods | purpose |
 //! |---|---|---|
-//! | constructor | [`TaskPoller::new`] | start waiting for a task at `now` |
+//! | constructors | [`TaskPoller::new`], [`TaskPoller::with_fresh_status`] | start waiting for a task at `now`: query at once, or one delay after a status just seen (a submit's answer) |
 //! | output | [`TaskPoller::step`] | what to do next: send a query, wait until an instant, or stop |
 //! | input | [`TaskPoller::handle_response`], [`TaskPoller::handle_send_error`] | the result of the last [`Step::Send`] |
 //! | events | [`TaskPoller::poll_event`] | progress to show: status and subtask-count changes, retries |
@@ -61,6 +61,10 @@ use crate::retry::Retryability;
 /// that contains `T` is at most that long. Short tasks feel immediate, and a ten-minute task
 /// costs about 45 queries rather than the 600 of a fixed one-second poll — this matters because
 /// the task API allows 20 queries per second per account, shared by every waiting client.
+///
+/// A poller made with [`TaskPoller::with_fresh_status`] counts the status it was given (the
+/// submit's answer) as the query at the start, so its first query comes `first_delay` later
+/// and the same bound holds: a 2-second task costs 4 queries (0.5, 1, 1.5, 2 s), not 5.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct PollPolicy {
@@ -313,7 +317,8 @@ pub struct TaskPoller {
 }
 
 impl TaskPoller {
-    /// Starts waiting for `task_id` at `now`; the first query is due immediately.
+    /// Starts waiting for `task_id` at `now`; the first query is due immediately. Right after a
+    /// submit, [`with_fresh_status`](Self::with_fresh_status) saves that query.
     ///
     /// The query is built once here; if `ctx` cannot build it, the first [`step`](Self::step)
     /// returns `Done(Err(PollError::Build { .. }))`.
@@ -347,6 +352,50 @@ impl TaskPoller {
             events: VecDeque::new(),
             rng,
         }
+    }
+
+    /// Starts waiting for a task whose `status` the caller learned at `now` — normally from the
+    /// answer of the submit that created it (`PENDING`). That answer stands in for a query at
+    /// the start: the first query is due one schedule delay later (`first_delay`, jittered,
+    /// never past the deadline) instead of immediately, which saves one query per task without
+    /// weakening the detection bound of [`PollPolicy`].
+    ///
+    /// The status is reported as the first [`PollEvent::StatusChanged`]. A terminal status
+    /// (or `UNKNOWN`) carries no result to hand out, so the poller then queries at once, exactly
+    /// like [`new`](Self::new). For a task id of unknown state (a resumed job, an id typed by a
+    /// user) use [`new`](Self::new): an old task may long be finished.
+    ///
+    /// ```
+    /// # use std::time::{Duration, Instant};
+    /// # use asr_protocol::{ApiKey, RequestContext, PollPolicy, Step, TaskPoller};
+    /// # use asr_types::{Region, TaskStatus};
+    /// # let ctx = RequestContext::for_region(Region::CnBeijing, ApiKey::new("sk-…"));
+    /// let now = Instant::now();
+    /// let mut poller = TaskPoller::with_fresh_status(
+    ///     "task-id".into(), TaskStatus::Pending, &ctx, PollPolicy::default(), now,
+    /// );
+    /// assert!(matches!(poller.step(now), Step::WaitUntil(at) if at == now + Duration::from_millis(500)));
+    /// ```
+    pub fn with_fresh_status(
+        task_id: TaskId,
+        status: TaskStatus,
+        ctx: &RequestContext,
+        policy: PollPolicy,
+        now: Instant,
+    ) -> Self {
+        let mut poller = Self::new(task_id, ctx, policy, now);
+        let usable = matches!(poller.state, State::Waiting { .. });
+        if usable && !status.is_terminal() {
+            poller.events.push_back(PollEvent::StatusChanged {
+                from: None,
+                to: status.clone(),
+            });
+            poller.last_status = Some(status);
+            let delay = poller.policy.delay_at(Duration::ZERO);
+            let delay = poller.jittered(delay);
+            poller.schedule(now, delay);
+        }
+        poller
     }
 
     /// What to do next at `now`.

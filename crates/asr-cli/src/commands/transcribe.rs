@@ -286,7 +286,8 @@ async fn drive(batch: &Arc<Batch>, concurrency: usize) -> anyhow::Result<Vec<Fil
             let _permit = permits.acquire_owned().await;
             match unit {
                 Unit::Fresh(indices) => group::run(&batch, indices).await,
-                Unit::Attach(task_id, members) => finish::run(&batch, task_id, members).await,
+                // Re-attached from the journal: the task's state is unknown, query at once.
+                Unit::Attach(task_id, members) => finish::run(&batch, task_id, None, members).await,
             }
         });
     }

@@ -364,15 +364,17 @@ async fn run_task(
         }));
     };
     let submission = submission(options, files.iter().map(|(_, u)| u.clone()).collect());
-    let task_id = match client.submit(submission).await {
-        Ok(resp) => resp.output.task_id,
+    let (task_id, status) = match client.submit(submission).await {
+        Ok(resp) => (resp.output.task_id, resp.output.task_status),
         Err(e) => {
             batch_failed(files, &mut outcomes, e);
             return Stage::Finished(outcomes);
         }
     };
     summary.lock().unwrap_or_else(PoisonError::into_inner).tasks += 1;
-    let task = match client.wait(&task_id, options.wait.clone()).await {
+    // The submit's answer is fresh: the first query can wait one poll delay.
+    let wait = options.wait.clone().with_fresh_status(status);
+    let task = match client.wait(&task_id, wait).await {
         Ok(task) => task,
         Err(e) => {
             batch_failed(files, &mut outcomes, e);

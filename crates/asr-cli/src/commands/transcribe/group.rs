@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use anyhow::Context as _;
-use asr_transport::{TaskId, UploadProgress};
+use asr_transport::{TaskId, TaskStatus, UploadProgress};
 
 use super::{
     Batch, failed, failed_all, finish, new_report, reconcile, record, record_all, retrying,
@@ -32,9 +32,9 @@ pub(super) async fn run(batch: &Batch, indices: Vec<usize>) -> anyhow::Result<su
         return Ok(out);
     }
     match submit(batch, &members).await {
-        Ok(task_id) => {
+        Ok((task_id, fresh)) => {
             let members = members.into_iter().map(|(i, url)| (i, Some(url))).collect();
-            out.extend(finish::run(batch, task_id, members).await?);
+            out.extend(finish::run(batch, task_id, fresh, members).await?);
         }
         Err(err) => {
             let reports = members
@@ -116,12 +116,17 @@ async fn upload(batch: &Batch, path: &Path) -> anyhow::Result<String> {
 }
 
 /// Submit `members` (input index, file URL) as one task and journal its id for each input.
+/// Returns the task id, with the status the submit answered when it did (`None` when the task
+/// was found again after an unknown outcome: its state is not known).
 ///
 /// Every input's `submitting` record, naming the group, is on disk before the request
 /// leaves, so a kill at any moment leaves either no task or a task the next run finds: by the
 /// task id another input of the group recorded, or by listing tasks and matching the group's
 /// URLs.
-async fn submit(batch: &Batch, members: &[(usize, String)]) -> anyhow::Result<TaskId> {
+async fn submit(
+    batch: &Batch,
+    members: &[(usize, String)],
+) -> anyhow::Result<(TaskId, Option<TaskStatus>)> {
     let first = &batch.items[members[0].0];
     let what = if members.len() == 1 {
         first.display.clone()
@@ -155,19 +160,19 @@ async fn submit(batch: &Batch, members: &[(usize, String)]) -> anyhow::Result<Ta
     let outcome = retrying(&what, || async {
         // A refusal (throttling included) created no task: sending it again is safe.
         match batch.client.submit(batch.spec.request(urls.clone())).await {
-            Ok(submitted) => Ok(Ok(submitted.output.task_id)),
+            Ok(submitted) => Ok(Ok((submitted.output.task_id, submitted.output.task_status))),
             Err(err @ asr_transport::Error::SubmitOutcomeUnknown { .. }) => Ok(Err(err)),
             Err(err) => Err(anyhow::Error::new(err).context(format!("cannot submit {what}"))),
         }
     })
     .await?;
     match outcome {
-        Ok(task_id) => {
+        Ok((task_id, status)) => {
             let event = || Event::Submitted {
                 task_id: task_id.to_string(),
             };
             record_all(batch, keys.into_iter().map(|k| (k, event())).collect())?;
-            Ok(task_id)
+            Ok((task_id, Some(status)))
         }
         Err(err) => {
             // The task may exist: find it rather than pay twice.
@@ -176,7 +181,7 @@ async fn submit(batch: &Batch, members: &[(usize, String)]) -> anyhow::Result<Ta
                 .state(&keys[0])
                 .and_then(|s| s.task_id.clone());
             match found {
-                Some(id) => Ok(TaskId::new(id)),
+                Some(id) => Ok((TaskId::new(id), None)),
                 None => Err(anyhow::Error::new(err).context(format!("cannot submit {what}"))),
             }
         }
