@@ -1,14 +1,17 @@
 //! Rendering result documents into txt, json, srt, vtt and tsv, and writing them atomically.
 
 pub mod cues;
+pub mod digest;
 pub mod files;
 pub mod view;
 
 use std::fmt::Write as _;
 
+use asr_protocol::recognition::join_sentences;
+
 use crate::cli::{Format, OutputArgs};
 use cues::{Cue, CueLimits};
-use view::{Channel, Doc};
+use digest::{ChannelDigest, Digest, Line, Needs};
 
 pub use view::ParseError;
 
@@ -68,9 +71,49 @@ pub fn render(
     formats: &[Format],
     opts: RenderOptions,
 ) -> Result<Vec<Artifact>, ParseError> {
-    let doc = Doc::parse(raw)?;
-    let diarized = doc.is_diarized();
-    let several = doc.transcripts.len() > 1;
+    let mut de = serde_json::Deserializer::from_slice(raw);
+    let digest = Digest::read(&mut de, needs(formats, opts))
+        .and_then(|digest| de.end().map(|()| digest))
+        .map_err(ParseError::new)?;
+    Ok(artifacts(&digest, formats, Some(raw)))
+}
+
+/// [`render`] for a document read from `reader`, without holding the whole of it: only what
+/// the formats need is kept, so peak memory stays well under the document's size.
+///
+/// `json` needs the bytes as they are, so when it is asked for the document is read whole.
+pub fn render_reader(
+    mut reader: impl std::io::Read,
+    formats: &[Format],
+    opts: RenderOptions,
+) -> Result<Vec<Artifact>, ParseError> {
+    if formats.contains(&Format::Json) {
+        let mut raw = Vec::new();
+        reader
+            .read_to_end(&mut raw)
+            .map_err(|e| ParseError::new(serde_json::Error::io(e)))?;
+        return render(&raw, formats, opts);
+    }
+    let mut de = serde_json::Deserializer::from_reader(reader);
+    let digest = Digest::read(&mut de, needs(formats, opts))
+        .and_then(|digest| de.end().map(|()| digest))
+        .map_err(ParseError::new)?;
+    Ok(artifacts(&digest, formats, None))
+}
+
+fn needs(formats: &[Format], opts: RenderOptions) -> Needs {
+    Needs {
+        text: formats.contains(&Format::Txt),
+        lines: formats.contains(&Format::Txt) || formats.contains(&Format::Tsv),
+        cues: (formats.contains(&Format::Srt) || formats.contains(&Format::Vtt))
+            .then_some(opts.limits),
+    }
+}
+
+/// Every asked format, once each, in the order asked. `raw` is the `json` output.
+fn artifacts(digest: &Digest, formats: &[Format], raw: Option<&[u8]>) -> Vec<Artifact> {
+    let diarized = digest.diarized;
+    let several = digest.channels.len() > 1;
     let mut out = Vec::new();
     let mut seen = Vec::new();
     for &format in formats {
@@ -82,18 +125,18 @@ pub fn render(
             Format::Json => out.push(Artifact {
                 format,
                 channel: None,
-                bytes: raw.to_vec(),
+                bytes: raw.map(<[u8]>::to_vec).unwrap_or_default(),
             }),
             Format::Txt => out.push(Artifact {
                 format,
                 channel: None,
-                bytes: txt(&doc, diarized).into_bytes(),
+                bytes: txt(digest, diarized).into_bytes(),
             }),
             Format::Srt | Format::Vtt | Format::Tsv => {
-                for channel in &doc.transcripts {
+                for channel in &digest.channels {
                     let text = match format {
-                        Format::Srt => srt(&cues::build(channel, opts.limits), diarized),
-                        Format::Vtt => vtt(&cues::build(channel, opts.limits), diarized),
+                        Format::Srt => srt(&channel.cues, diarized),
+                        Format::Vtt => vtt(&channel.cues, diarized),
                         _ => tsv(channel),
                     };
                     out.push(Artifact {
@@ -105,14 +148,14 @@ pub fn render(
             }
         }
     }
-    Ok(out)
+    out
 }
 
 /// Plain text: the text of each channel, one line per speaker turn when diarized.
-fn txt(doc: &Doc<'_>, diarized: bool) -> String {
+fn txt(digest: &Digest, diarized: bool) -> String {
     let mut out = String::new();
-    let several = doc.transcripts.len() > 1;
-    for (i, channel) in doc.transcripts.iter().enumerate() {
+    let several = digest.channels.len() > 1;
+    for (i, channel) in digest.channels.iter().enumerate() {
         if several {
             if i > 0 {
                 out.push('\n');
@@ -120,12 +163,13 @@ fn txt(doc: &Doc<'_>, diarized: bool) -> String {
             let _ = writeln!(out, "Channel {}:", channel.channel_id);
         }
         if diarized {
-            speaker_turns(channel, &mut out);
+            speaker_turns(&channel.lines, &mut out);
         } else {
-            let mut text = cues::normalize(&channel.text);
-            if text.is_empty() {
-                text = join_sentences(channel.sentences.iter().map(|s| s.text.as_ref()));
-            }
+            let text = if channel.text.is_empty() {
+                join_sentences(channel.lines.iter().map(|l| l.text.as_str()))
+            } else {
+                channel.text.clone()
+            };
             if !text.is_empty() {
                 out.push_str(&text);
                 out.push('\n');
@@ -135,45 +179,17 @@ fn txt(doc: &Doc<'_>, diarized: bool) -> String {
     out
 }
 
-fn speaker_turns(channel: &Channel<'_>, out: &mut String) {
-    let mut i = 0;
-    let sentences = &channel.sentences;
-    while i < sentences.len() {
-        let speaker = sentences[i].speaker_id;
-        let mut j = i;
-        while j < sentences.len() && sentences[j].speaker_id == speaker {
-            j += 1;
-        }
-        let text = join_sentences(sentences[i..j].iter().map(|s| s.text.as_ref()));
+fn speaker_turns(lines: &[Line], out: &mut String) {
+    for turn in lines.chunk_by(|a, b| a.speaker_id == b.speaker_id) {
+        let text = join_sentences(turn.iter().map(|l| l.text.as_str()));
         if !text.is_empty() {
-            if let Some(id) = speaker {
+            if let Some(id) = turn.first().and_then(|l| l.speaker_id) {
                 let _ = write!(out, "{}: ", speaker_label(id));
             }
             out.push_str(&text);
             out.push('\n');
         }
-        i = j;
     }
-}
-
-/// Join sentences with a space, except between two characters of an unspaced script.
-fn join_sentences<'s>(parts: impl Iterator<Item = &'s str>) -> String {
-    let mut out = String::new();
-    for part in parts {
-        let part = cues::normalize(part);
-        if part.is_empty() {
-            continue;
-        }
-        let needs_space = match (out.chars().last(), part.chars().next()) {
-            (Some(a), Some(b)) => a.is_ascii() || b.is_ascii(),
-            _ => false,
-        };
-        if needs_space {
-            out.push(' ');
-        }
-        out.push_str(&part);
-    }
-    out
 }
 
 fn speaker_label(id: i64) -> String {
@@ -230,16 +246,13 @@ fn escape_vtt(text: &str, out: &mut String) {
     }
 }
 
-/// whisper's tsv: a header, then `start<TAB>end<TAB>text` per sentence, times in ms.
-fn tsv(channel: &Channel<'_>) -> String {
-    let mut out = String::with_capacity(16 + channel.sentences.len() * 64);
+/// whisper's tsv: a header, then `start<TAB>end<TAB>text` per sentence, times in ms. The
+/// text is whitespace-normalized already, so it holds no tab.
+fn tsv(channel: &ChannelDigest) -> String {
+    let mut out = String::with_capacity(16 + channel.lines.len() * 64);
     out.push_str("start\tend\ttext\n");
-    for s in &channel.sentences {
-        let text = cues::normalize(&s.text.replace('\t', " "));
-        if text.is_empty() {
-            continue;
-        }
-        let _ = writeln!(out, "{}\t{}\t{}", s.begin_time, s.end_time, text);
+    for line in channel.lines.iter().filter(|l| !l.text.is_empty()) {
+        let _ = writeln!(out, "{}\t{}\t{}", line.begin_time, line.end_time, line.text);
     }
     out
 }

@@ -72,14 +72,16 @@ fn render_one(
     opts: RenderOptions,
     dest: &Destination,
 ) -> anyhow::Result<Vec<String>> {
-    let raw = std::fs::read(path).map_err(|e| match e.kind() {
+    let file = std::fs::File::open(path).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => exit::invalid_input(format!(
             "{}: no such file; pass a result document saved with `--format json`",
             path.display()
         )),
         _ => anyhow::Error::new(e).context(format!("cannot read {}", path.display())),
     })?;
-    let artifacts = output::render(&raw, formats, opts).map_err(|e| {
+    // Streamed: a long result is never held whole beside what is rendered from it.
+    let reader = std::io::BufReader::with_capacity(64 * 1024, file);
+    let artifacts = output::render_reader(reader, formats, opts).map_err(|e| {
         exit::Failure::new(
             Kind::InvalidInput,
             format!("{}: cannot render", path.display()),

@@ -1,7 +1,9 @@
 //! Subtitle cues: one per sentence, long sentences split at word boundaries, times fixed so
 //! they strictly increase.
 
-use super::view::{Channel, Sentence, Word};
+#[cfg(test)]
+use super::view::Channel;
+use super::view::{Sentence, Word};
 
 /// Limits for a cue.
 #[derive(Debug, Clone, Copy)]
@@ -26,17 +28,47 @@ pub struct Cue {
 }
 
 /// The cues of one channel, in time order, with strictly increasing, non-overlapping times.
+#[cfg(test)]
 pub fn build(channel: &Channel<'_>, limits: CueLimits) -> Vec<Cue> {
-    let max_chars = limits.max_line_chars.saturating_mul(2).max(1);
-    let mut cues = Vec::with_capacity(channel.sentences.len());
+    let mut builder = Builder::new(limits);
     for sentence in &channel.sentences {
-        split_sentence(sentence, limits, max_chars, &mut cues);
+        builder.push(sentence);
     }
-    for cue in &mut cues {
-        cue.text = wrap(&cue.text, limits.max_line_chars);
+    builder.finish()
+}
+
+/// Cues built one sentence at a time, so a streamed document never holds its word timings.
+#[derive(Debug)]
+pub struct Builder {
+    limits: CueLimits,
+    max_chars: usize,
+    cues: Vec<Cue>,
+}
+
+impl Builder {
+    /// An empty channel.
+    pub fn new(limits: CueLimits) -> Self {
+        Self {
+            limits,
+            max_chars: limits.max_line_chars.saturating_mul(2).max(1),
+            cues: Vec::new(),
+        }
     }
-    fix_times(&mut cues);
-    cues
+
+    /// The cues of the next sentence, already wrapped into lines.
+    pub fn push(&mut self, sentence: &Sentence<'_>) {
+        let first = self.cues.len();
+        split_sentence(sentence, self.limits, self.max_chars, &mut self.cues);
+        for cue in &mut self.cues[first..] {
+            cue.text = wrap(&cue.text, self.limits.max_line_chars);
+        }
+    }
+
+    /// The cues in time order, with strictly increasing, non-overlapping times.
+    pub fn finish(mut self) -> Vec<Cue> {
+        fix_times(&mut self.cues);
+        self.cues
+    }
 }
 
 fn split_sentence(s: &Sentence<'_>, limits: CueLimits, max_chars: usize, out: &mut Vec<Cue>) {

@@ -296,3 +296,76 @@ fn atomic_writes_replace_the_file_and_leave_no_temporary() {
         .collect();
     assert_eq!(names, ["out.srt"]);
 }
+
+#[test]
+fn a_streamed_document_renders_as_the_buffered_one_does() {
+    // Two channels, speakers, a sentence long enough to split, escaped text and an unknown
+    // field: everything the streamed reading keeps or drops.
+    let mut raw = doc(&[
+        (
+            0,
+            vec![
+                sentence_json(0, 30, Some(0), true),
+                sentence_json(20_000, 3, Some(1), false),
+            ],
+        ),
+        (1, vec![sentence_json(500, 2, None, true)]),
+    ]);
+    raw = raw.replacen(
+        r#""text":"""#,
+        r#""text":"caf\u00e9\tbar","extra":[1,{"a":null}]"#,
+        1,
+    );
+    let text_formats = [Format::Txt, Format::Srt, Format::Vtt, Format::Tsv];
+    for formats in [
+        &text_formats[..],
+        &[Format::Srt],
+        &[Format::Tsv, Format::Txt],
+    ] {
+        let buffered = render(raw.as_bytes(), formats, opts(10, 2000)).unwrap();
+        let streamed = render_reader(raw.as_bytes(), formats, opts(10, 2000)).unwrap();
+        assert_eq!(streamed, buffered, "{formats:?}");
+    }
+    assert!(
+        text_of(
+            &render(raw.as_bytes(), &[Format::Txt], opts(42, 7000)).unwrap(),
+            0
+        )
+        .contains("Speaker 1: word0 word1 word2")
+    );
+    let with_json = [Format::Srt, Format::Json];
+    let streamed = render_reader(raw.as_bytes(), &with_json, opts(42, 7000)).unwrap();
+    assert_eq!(
+        streamed[2].bytes,
+        raw.as_bytes(),
+        "json is the input, byte for byte"
+    );
+}
+
+#[test]
+fn a_streamed_document_refuses_what_the_buffered_one_refuses() {
+    for bad in [
+        &b"{\"output\":{}}"[..],
+        b"not json",
+        b"{\"transcripts\":[]} trailing",
+        b"{\"transcripts\":[],\"transcripts\":[]}",
+        b"{\"transcripts\":[{\"sentences\":[{\"begin_time\":-1,\"end_time\":0}]}]}",
+    ] {
+        let streamed = render_reader(bad, &[Format::Srt], opts(42, 7000)).unwrap_err();
+        let buffered = render(bad, &[Format::Srt], opts(42, 7000)).unwrap_err();
+        assert!(
+            streamed.to_string().contains("transcription_url"),
+            "{streamed}"
+        );
+        let cause = |e: &ParseError| std::error::Error::source(e).map(ToString::to_string);
+        assert!(cause(&streamed).is_some());
+        // The reader reports the same problem, if not always at the same column.
+        let first_word = |s: Option<String>| {
+            s.unwrap_or_default()
+                .split_whitespace()
+                .next()
+                .map(str::to_owned)
+        };
+        assert_eq!(first_word(cause(&streamed)), first_word(cause(&buffered)));
+    }
+}

@@ -5,13 +5,15 @@
 //! on everything a renderer reads: `transcripts[]{channel_id, text, sentences[]{begin_time,
 //! end_time, text, speaker_id?, words[]?}}`. Parsing straight into this view borrows strings
 //! from the input bytes where they need no unescaping, so a 12-hour transcript renders without
-//! building the full typed model.
+//! building the full typed model; [`super::digest`] reads one sentence of it at a time.
 
 use std::borrow::Cow;
 
 use serde::Deserialize;
 
-/// A result document, as far as rendering needs it.
+/// A result document, as far as rendering needs it. Rendering reads documents through
+/// [`super::digest`], sentence by sentence; the whole view is for tests.
+#[cfg(test)]
 #[derive(Debug, Deserialize)]
 pub struct Doc<'a> {
     /// One entry per transcribed channel.
@@ -19,15 +21,10 @@ pub struct Doc<'a> {
     pub transcripts: Vec<Channel<'a>>,
 }
 
-/// One channel's transcript.
+/// One channel's sentences (the rest of a channel is read by [`super::digest`]).
+#[cfg(test)]
 #[derive(Debug, Deserialize)]
 pub struct Channel<'a> {
-    /// Audio track index, 0-based.
-    #[serde(default)]
-    pub channel_id: u32,
-    /// The whole channel's text.
-    #[serde(borrow, default)]
-    pub text: Cow<'a, str>,
     /// Sentences in time order.
     #[serde(borrow, default)]
     pub sentences: Vec<Sentence<'a>>,
@@ -70,8 +67,19 @@ pub struct Word<'a> {
 #[derive(Debug)]
 pub struct ParseError(serde_json::Error);
 
+impl ParseError {
+    /// Wraps the parser's error.
+    pub fn new(source: serde_json::Error) -> Self {
+        Self(source)
+    }
+}
+
 impl std::fmt::Display for ParseError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.0.is_io() {
+            // A document streamed from a file can fail to be read half way.
+            return f.write_str("could not read the result document");
+        }
         f.write_str(
             "not a transcription result document: expected the JSON downloaded from a task's \
              `transcription_url`, with a `transcripts` array",
@@ -85,17 +93,10 @@ impl std::error::Error for ParseError {
     }
 }
 
+#[cfg(test)]
 impl<'a> Doc<'a> {
     /// Parse a result document from its raw bytes.
     pub fn parse(raw: &'a [u8]) -> Result<Self, ParseError> {
-        serde_json::from_slice(raw).map_err(ParseError)
-    }
-
-    /// Whether any sentence carries a speaker id.
-    pub fn is_diarized(&self) -> bool {
-        self.transcripts
-            .iter()
-            .flat_map(|c| &c.sentences)
-            .any(|s| s.speaker_id.is_some())
+        serde_json::from_slice(raw).map_err(ParseError::new)
     }
 }

@@ -106,3 +106,54 @@ fn undecodable_success_keeps_a_snippet() {
         other => panic!("{other:?}"),
     }
 }
+
+fn ok(body: &'static str) -> http::Response<Bytes> {
+    http::Response::builder()
+        .status(200)
+        .body(Bytes::from_static(body.as_bytes()))
+        .expect("response")
+}
+
+/// A struct that a business-error body also decodes as: only the code check can refuse it.
+#[derive(Debug, serde::Deserialize)]
+struct Lenient {
+    #[serde(default)]
+    request_id: Option<String>,
+}
+
+#[test]
+fn a_top_level_code_wins_even_when_the_body_decodes_as_the_target() {
+    let err = parse_json::<Lenient>(
+        "get_task",
+        ok(r#"{"request_id":"r","message":"m","code":"InvalidApiKey"}"#),
+    )
+    .expect_err("two-layer error");
+    assert_eq!(err.code(), Some("InvalidApiKey"));
+    assert_eq!(err.request_id().map(|r| r.as_str()), Some("r"));
+}
+
+#[test]
+fn an_empty_or_non_string_top_level_code_is_not_a_business_error() {
+    for body in [
+        r#"{"request_id":"r","code":""}"#,
+        r#"{"request_id":"r","code":200}"#,
+        r#"{"request_id":"r","code":null}"#,
+    ] {
+        let parsed = parse_json::<Lenient>("get_task", ok(body)).expect(body);
+        assert_eq!(parsed.request_id.as_deref(), Some("r"), "{body}");
+    }
+}
+
+#[test]
+fn a_repeated_key_reads_as_it_always_has() {
+    // The typed fast path refuses duplicate fields; the `Value` path keeps the last one.
+    let parsed = parse_json::<Lenient>("get_task", ok(r#"{"request_id":"a","request_id":"b"}"#))
+        .expect("last key wins");
+    assert_eq!(parsed.request_id.as_deref(), Some("b"));
+    let err = parse_json::<Lenient>(
+        "get_task",
+        ok(r#"{"code":"","message":"m","code":"Throttling"}"#),
+    )
+    .expect_err("the last code is the code");
+    assert_eq!(err.code(), Some("Throttling"));
+}
