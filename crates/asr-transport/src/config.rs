@@ -105,7 +105,9 @@ impl Default for Config {
             retry_budget_percent: 20.0,
             concurrency_limit: 64,
             query_rate: 20.0,
-            query_burst: 1,
+            // One second's worth (the limiter caps it at the rate): a round of task polls goes
+            // out together, and no one-second window ever holds more than the rate.
+            query_burst: u32::MAX,
             user_agent_suffix: None,
             proxy: None,
             root_certificates: Vec::new(),
@@ -347,8 +349,9 @@ impl Config {
 
     /// The client-wide budget for task queries, lists and cancels, in requests per second
     /// (default 20: the service's per-account limit), shared by every wait in flight.
-    /// Requests are spaced evenly (no burst), so no one-second window ever holds more than
-    /// the rate.
+    /// It is an exact sliding window: an idle budget lets that many requests go out at once,
+    /// and no one-second window ever holds more than the rate (its whole part, at least one
+    /// request; a rate below one allows one request per `1 / rate` seconds).
     #[must_use]
     pub fn with_query_rate(mut self, per_second: f64) -> Self {
         self.query_rate = per_second;

@@ -383,13 +383,157 @@ async fn query_budget_spaces_task_api_requests_at_the_configured_rate() {
     // 40 requests at 20/s with no burst: the last goes out 39 intervals after the first.
     assert_eq!(Instant::now() - started, Duration::from_millis(1950));
     // No one-second window ever holds more than 20 requests.
-    for (i, t) in times.iter().enumerate() {
-        let in_window = times[i..]
-            .iter()
-            .filter(|u| **u - *t < Duration::from_secs(1))
-            .count();
-        assert!(in_window <= 20, "{in_window} requests within one second");
+    let busiest = busiest_window(&times, Duration::from_secs(1));
+    assert!(busiest <= 20, "{busiest} requests within one second");
+}
+
+/// The most of `times` (in order) that fall in any half-open window `[t, t + window)`; the
+/// busiest window always starts at one of the times.
+fn busiest_window(times: &[Instant], window: Duration) -> usize {
+    (0..times.len())
+        .map(|i| {
+            times[i..]
+                .iter()
+                .take_while(|u| **u - times[i] < window)
+                .count()
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+/// The limiter a client builds from the default [`Config`](crate::Config).
+fn default_limiter() -> Arc<RateLimiter> {
+    let config = crate::Config::default();
+    Arc::new(RateLimiter::new(config.query_rate, config.query_burst))
+}
+
+fn task_query() -> StackRequest {
+    let mut req = get();
+    req.extensions_mut().insert(TaskApi);
+    req
+}
+
+#[test]
+fn rate_and_burst_map_to_an_exact_window() {
+    let cases = [
+        // The default: 20 in any second.
+        (20.0, u32::MAX, 20, Duration::from_secs(1)),
+        (20.0, 20, 20, Duration::from_secs(1)),
+        // No burst: evenly spaced.
+        (20.0, 1, 1, Duration::from_millis(50)),
+        (20.0, 10, 10, Duration::from_millis(500)),
+        // A fractional rate keeps whole requests per second, never more than the rate.
+        (2.5, u32::MAX, 2, Duration::from_secs(1)),
+        (0.5, u32::MAX, 1, Duration::from_secs(2)),
+        // Nonsense rates fall back to one per second.
+        (0.0, 5, 1, Duration::from_secs(1)),
+        (f64::NAN, 5, 1, Duration::from_secs(1)),
+        (-3.0, 5, 1, Duration::from_secs(1)),
+        // A huge rate keeps the ring bounded and shortens the window instead.
+        (1e9, u32::MAX, 10_000, Duration::from_micros(10)),
+    ];
+    for (rate, burst, max_sends, window) in cases {
+        let limiter = RateLimiter::new(rate, burst);
+        assert_eq!(
+            (limiter.max_sends(), limiter.window()),
+            (max_sends, window),
+            "rate {rate}, burst {burst}"
+        );
     }
+}
+
+#[tokio::test(start_paused = true)]
+async fn query_budget_lets_a_burst_of_n_out_at_once_when_idle() {
+    let script = Script::new(vec![Outcome::Status(200, None)]);
+    let mut s = settings(0);
+    s.concurrency = 100;
+    s.limiter = default_limiter();
+    let svc = stack(script.service(), s);
+    let started = Instant::now();
+    let calls = (0..20).map(|_| svc.clone().oneshot(task_query()));
+    for result in futures_util::future::join_all(calls).await {
+        result.unwrap();
+    }
+    assert_eq!(script.arrival_times(), vec![started; 20]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_next_send_waits_until_the_oldest_leaves_the_window() {
+    let limiter = default_limiter();
+    let started = Instant::now();
+    limiter.acquire().await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    for _ in 0..19 {
+        limiter.acquire().await;
+    }
+    assert_eq!(Instant::now() - started, Duration::from_millis(300));
+    // The 21st goes out exactly when the first send leaves the window, the 22nd when the
+    // second does (a token bucket or a fixed window would get at least one of these wrong).
+    limiter.acquire().await;
+    assert_eq!(Instant::now() - started, Duration::from_secs(1));
+    limiter.acquire().await;
+    assert_eq!(Instant::now() - started, Duration::from_millis(1300));
+}
+
+#[tokio::test(start_paused = true)]
+async fn waiters_are_served_in_the_order_they_asked() {
+    let limiter = Arc::new(RateLimiter::sliding_window(1, Duration::from_secs(1)));
+    let started = Instant::now();
+    limiter.acquire().await;
+    let served = Arc::new(Mutex::new(Vec::new()));
+    // Polled in order 0..5 but asking in reverse (waiter 4 first): a limiter that let the
+    // first-polled waiter win would serve them 0..5.
+    let waiters = (0..5u64).map(|k| {
+        let limiter = limiter.clone();
+        let served = served.clone();
+        async move {
+            tokio::time::sleep(Duration::from_millis(10 * (5 - k))).await;
+            limiter.acquire().await;
+            served.lock().unwrap().push((k, Instant::now() - started));
+        }
+    });
+    futures_util::future::join_all(waiters).await;
+    let expected: Vec<_> = (0..5u64)
+        .rev()
+        .zip(1..)
+        .map(|(k, s)| (k, Duration::from_secs(s)))
+        .collect();
+    assert_eq!(*served.lock().unwrap(), expected);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_cancelled_waiter_does_not_use_up_the_budget() {
+    let limiter = RateLimiter::sliding_window(1, Duration::from_secs(1));
+    let started = Instant::now();
+    limiter.acquire().await;
+    let gave_up = tokio::time::timeout(Duration::from_millis(500), limiter.acquire()).await;
+    assert!(gave_up.is_err(), "the second send must wait for the window");
+    limiter.acquire().await;
+    assert_eq!(Instant::now() - started, Duration::from_secs(1));
+    limiter.acquire().await;
+    assert_eq!(Instant::now() - started, Duration::from_secs(2));
+}
+
+#[tokio::test(start_paused = true)]
+async fn five_hundred_waiters_never_exceed_the_budget_and_use_all_of_it() {
+    let script = Script::new(vec![Outcome::Status(200, None)]);
+    let mut s = settings(0);
+    s.concurrency = 1000;
+    s.limiter = default_limiter();
+    let svc = stack(script.service(), s);
+    let started = Instant::now();
+    let calls = (0..500).map(|_| svc.clone().oneshot(task_query()));
+    for result in futures_util::future::join_all(calls).await {
+        result.unwrap();
+    }
+    let times = script.arrival_times();
+    assert_eq!(times.len(), 500);
+    assert_eq!(busiest_window(&times, Duration::from_secs(1)), 20);
+    // Full use of the budget: 20 at each whole second, the last batch 24 s in.
+    let expected: Vec<_> = (0..500u64)
+        .map(|i| started + Duration::from_secs(i / 20))
+        .collect();
+    assert_eq!(times, expected);
 }
 
 #[tokio::test(start_paused = true)]

@@ -310,7 +310,7 @@ async fn concurrent_queries_share_the_client_wide_budget() {
     for result in futures_util::future::join_all(queries).await {
         result.unwrap();
     }
-    // 21 queries at 20 per second, evenly spaced: the last leaves 1 s after the first.
+    // 21 queries against 20 per one-second window: the 21st waits until the first leaves it.
     assert!(
         started.elapsed() >= Duration::from_millis(1000),
         "{:?}",
