@@ -22,7 +22,7 @@ use serde_json::Number;
 
 use crate::model::Model;
 use crate::task::{Extra, RequestId};
-use crate::validate::{Validate, ValidationError};
+use crate::validate::{Validate, ValidationError, is_oss_url};
 
 mod chat;
 mod validation;
@@ -705,10 +705,4 @@ fn audio_refs(messages: &[Message]) -> impl Iterator<Item = &str> {
         .iter()
         .flat_map(|m| m.content.iter())
         .filter_map(Content::audio_data)
-}
-
-pub(crate) fn is_oss_url(url: &str) -> bool {
-    url.trim()
-        .get(..6)
-        .is_some_and(|s| s.eq_ignore_ascii_case("oss://"))
 }

@@ -14,7 +14,10 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::model::{Model, ModelFamily, QWEN3_ASR_LANGUAGES};
 use crate::task::Extra;
-use crate::validate::{Validate, ValidationError, check_channel_ids, check_media_url, snippet};
+use crate::validate::{
+    Validate, ValidationError, check_channel_ids, check_hot_words, check_media_url, is_oss_url,
+    snippet,
+};
 
 mod validation;
 
@@ -607,10 +610,4 @@ impl Corpus {
             extra: Extra::new(),
         }
     }
-}
-
-fn is_oss_url(url: &str) -> bool {
-    url.trim()
-        .get(..6)
-        .is_some_and(|s| s.eq_ignore_ascii_case("oss://"))
 }

@@ -6,10 +6,11 @@
 //! and offers one normalised view, [`ResultDocument::channels`], for renderers.
 //! Times are integer milliseconds from the start of the audio.
 
-use serde::{Deserialize, Deserializer, Serialize};
-use serde_json::Value;
+use serde::{Deserialize, Serialize};
 
 use crate::task::Extra;
+
+mod detect;
 
 /// Result document of Fun-ASR, Paraformer and Qwen-Audio filetrans tasks (protocol §2.7).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -201,38 +202,6 @@ pub enum ResultDocument {
     Transcription(Transcription),
     /// The §4.3 shape (`audio_info`).
     Qwen(QwenTranscription),
-}
-
-impl<'de> Deserialize<'de> for ResultDocument {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        // Detect by key rather than trying both shapes, so a broken document reports the
-        // error of the shape it claims to be.
-        let value = Value::deserialize(deserializer)?;
-        let is_qwen = value.get("audio_info").is_some()
-            || (value.get("properties").is_none() && has_qwen_sentence_fields(&value));
-        if is_qwen {
-            QwenTranscription::deserialize(value)
-                .map(ResultDocument::Qwen)
-                .map_err(serde::de::Error::custom)
-        } else {
-            Transcription::deserialize(value)
-                .map(ResultDocument::Transcription)
-                .map_err(serde::de::Error::custom)
-        }
-    }
-}
-
-fn has_qwen_sentence_fields(value: &Value) -> bool {
-    let sentences = value
-        .get("transcripts")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(|t| t.get("sentences").and_then(Value::as_array))
-        .flatten();
-    sentences
-        .into_iter()
-        .any(|s| s.get("language").is_some() || s.get("emotion").is_some())
 }
 
 impl ResultDocument {

@@ -3,7 +3,7 @@
 //! Every [`ValidationError`] names the offending field, states the rule with the value found, and
 //! says how to fix it, so a CLI can print it as is.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// A request that breaks a documented rule.
 ///
@@ -137,6 +137,61 @@ pub(crate) fn snippet(value: &str) -> String {
         let head: String = value.chars().take(MAX).collect();
         format!("{head}…")
     }
+}
+
+/// Most "super hot words" (weight 50) in one instant vocabulary.
+const MAX_SUPER_HOT_WORDS: usize = 50;
+
+/// Whether `url` is an `oss://` temporary-upload URL, which needs the header
+/// `X-DashScope-OssResourceResolve: enable`.
+pub(crate) fn is_oss_url(url: &str) -> bool {
+    url.trim()
+        .get(..6)
+        .is_some_and(|s| s.eq_ignore_ascii_case("oss://"))
+}
+
+/// Checks the entries of an instant vocabulary (`parameters.vocabulary`): non-empty, no empty
+/// word, weights 1 to 5 or 50, at most 50 of weight 50. Whether the model
+/// takes one at all is the caller's check, since its advice differs per endpoint.
+pub(crate) fn check_hot_words(words: &BTreeMap<String, u32>) -> Result<(), ValidationError> {
+    if words.is_empty() {
+        return Err(ValidationError::new(
+            "parameters.vocabulary",
+            "the map is empty; add `{word: weight}` entries or omit the field",
+        ));
+    }
+    let mut super_words = 0;
+    for (word, &weight) in words {
+        if word.trim().is_empty() {
+            return Err(ValidationError::new(
+                "parameters.vocabulary",
+                "a hot word is empty; remove that entry",
+            ));
+        }
+        match weight {
+            1..=5 => {}
+            50 => super_words += 1,
+            other => {
+                return Err(ValidationError::new(
+                    format!("parameters.vocabulary.{word}"),
+                    format!(
+                        "weight must be 1 to 5, or 50 for a super hot word, got {other}; start \
+                         with 4 and raise it only if the word is still missed"
+                    ),
+                ));
+            }
+        }
+    }
+    if super_words > MAX_SUPER_HOT_WORDS {
+        return Err(ValidationError::new(
+            "parameters.vocabulary",
+            format!(
+                "at most {MAX_SUPER_HOT_WORDS} words may have weight 50, got {super_words}; lower \
+                 the others to 1-5"
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// Checks `parameters.channel_id`: non-empty, non-negative, no duplicates.

@@ -55,3 +55,38 @@ fn a_broken_document_reports_the_missing_field() {
     .unwrap_err();
     assert!(err.to_string().contains("begin_time"), "{err}");
 }
+
+#[test]
+fn a_field_of_the_other_shape_is_kept_in_extra() {
+    // `properties` makes it §2.7 even with Qwen sentence fields, which then stay in `extra`.
+    let doc: ResultDocument = serde_json::from_value(json!({
+        "properties": {}, "transcripts": [{"channel_id": 0, "sentences": [
+            {"begin_time": 0, "end_time": 1, "speaker_id": 2, "language": "zh"}]}]
+    }))
+    .unwrap();
+    let ResultDocument::Transcription(t) = &doc else {
+        panic!("not §2.7: {doc:?}")
+    };
+    let s = &t.transcripts[0].sentences[0];
+    assert_eq!(
+        (s.speaker_id, s.extra.get("language")),
+        (Some(2), Some(&json!("zh")))
+    );
+
+    // Without `properties`, `language` makes it Qwen and `speaker_id` is the unknown field.
+    let doc: ResultDocument = serde_json::from_value(json!({
+        "transcripts": [{"channel_id": 0, "content_duration_in_milliseconds": 9, "sentences": [
+            {"begin_time": 0, "end_time": 1, "speaker_id": 2, "language": "zh"}]}]
+    }))
+    .unwrap();
+    let ResultDocument::Qwen(q) = &doc else {
+        panic!("not Qwen: {doc:?}")
+    };
+    let tr = &q.transcripts[0];
+    assert_eq!(
+        tr.extra.get("content_duration_in_milliseconds"),
+        Some(&json!(9))
+    );
+    assert_eq!(tr.sentences[0].extra.get("speaker_id"), Some(&json!(2)));
+    assert_eq!(tr.sentences[0].language.as_deref(), Some("zh"));
+}

@@ -3,10 +3,10 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Number;
 
-use super::{Annotation, AsrOptions, Role, is_oss_url, validation};
+use super::{Annotation, AsrOptions, Role, validation};
 use crate::model::Model;
 use crate::task::{Extra, RequestId};
-use crate::validate::{Validate, ValidationError};
+use crate::validate::{Validate, ValidationError, is_oss_url};
 
 /// Body of `POST /compatible-mode/v1/chat/completions`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

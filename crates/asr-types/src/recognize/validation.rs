@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::model::{FUN_ASR_LANGUAGES, ModelFamily, QWEN3_ASR_LANGUAGES};
-use crate::validate::{check_media_url, snippet};
+use crate::validate::{check_hot_words, check_media_url, snippet};
 
 /// Most context messages of each kind (user `input_text`, assistant `text`) the service reads.
 pub const MAX_CONTEXT_PER_KIND: usize = 5;
@@ -12,8 +12,6 @@ pub const MAX_CONTEXT_CHARS: usize = 400;
 pub const MAX_DATA_URI_BYTES: usize = 10 * 1024 * 1024;
 /// Longest audio, in ms, of the short-audio models (Flash, Qwen3-ASR-Flash).
 pub const MAX_AUDIO_MS: u64 = 5 * 60 * 1000;
-/// Most "super hot words" (weight 50).
-const MAX_SUPER_HOT_WORDS: usize = 50;
 
 /// Checks an audio duration against the model's documented limit, for callers that know it
 /// (a local file's header, a probe).
@@ -523,44 +521,7 @@ fn check_instant_vocabulary(
             ),
         ));
     }
-    if words.is_empty() {
-        return Err(ValidationError::new(
-            "parameters.vocabulary",
-            "the map is empty; add `{word: weight}` entries or omit the field",
-        ));
-    }
-    let mut super_words = 0;
-    for (word, &weight) in words {
-        if word.trim().is_empty() {
-            return Err(ValidationError::new(
-                "parameters.vocabulary",
-                "a hot word is empty; remove that entry",
-            ));
-        }
-        match weight {
-            1..=5 => {}
-            50 => super_words += 1,
-            other => {
-                return Err(ValidationError::new(
-                    format!("parameters.vocabulary.{word}"),
-                    format!(
-                        "weight must be 1 to 5, or 50 for a super hot word, got {other}; start \
-                         with 4 and raise it only if the word is still missed"
-                    ),
-                ));
-            }
-        }
-    }
-    if super_words > MAX_SUPER_HOT_WORDS {
-        return Err(ValidationError::new(
-            "parameters.vocabulary",
-            format!(
-                "at most {MAX_SUPER_HOT_WORDS} words may have weight 50, got {super_words}; lower \
-                 the others to 1-5"
-            ),
-        ));
-    }
-    Ok(())
+    check_hot_words(words)
 }
 
 fn check_flash_language_hints(

@@ -6,19 +6,24 @@ use super::*;
 const MAX_CONTEXT_PER_KIND: usize = 5;
 /// Most characters of context text per round (the rest is truncated by the service).
 const MAX_CONTEXT_CHARS: usize = 400;
-/// Most "super hot words" (weight 50).
-const MAX_SUPER_HOT_WORDS: usize = 50;
 
-pub(super) fn transcription(req: &TranscriptionRequest) -> Result<(), ValidationError> {
-    let model = &req.model;
-    let family = model.family();
+/// The checks every async submit starts with: a well-formed id of a model that takes async
+/// tasks.
+fn check_async_model(model: &Model) -> Result<ModelFamily, ValidationError> {
     check_model_id(model)?;
+    let family = model.family();
     if let Some(hint) = family.synchronous_call_hint() {
         return Err(ValidationError::new(
             "model",
             format!("`{model}` cannot be submitted as an async transcription task: {hint}"),
         ));
     }
+    Ok(family)
+}
+
+pub(super) fn transcription(req: &TranscriptionRequest) -> Result<(), ValidationError> {
+    let model = &req.model;
+    let family = check_async_model(model)?;
     if family == ModelFamily::Qwen3AsrFiletrans {
         return Err(ValidationError::new(
             "model",
@@ -100,14 +105,7 @@ pub(super) fn transcription(req: &TranscriptionRequest) -> Result<(), Validation
 
 pub(super) fn qwen_filetrans(req: &QwenFiletransRequest) -> Result<(), ValidationError> {
     let model = &req.model;
-    let family = model.family();
-    check_model_id(model)?;
-    if let Some(hint) = family.synchronous_call_hint() {
-        return Err(ValidationError::new(
-            "model",
-            format!("`{model}` cannot be submitted as an async transcription task: {hint}"),
-        ));
-    }
+    let family = check_async_model(model)?;
     if family.file_input() == Some(crate::model::FileInput::FileUrls) {
         return Err(ValidationError::new(
             "model",
@@ -191,44 +189,7 @@ fn check_instant_vocabulary(
              hot-word list and pass `vocabulary_id` instead",
         ));
     }
-    if words.is_empty() {
-        return Err(ValidationError::new(
-            "parameters.vocabulary",
-            "the map is empty; add `{word: weight}` entries or omit the field",
-        ));
-    }
-    let mut super_words = 0;
-    for (word, &weight) in words {
-        if word.trim().is_empty() {
-            return Err(ValidationError::new(
-                "parameters.vocabulary",
-                "a hot word is empty; remove that entry",
-            ));
-        }
-        match weight {
-            1..=5 => {}
-            50 => super_words += 1,
-            other => {
-                return Err(ValidationError::new(
-                    format!("parameters.vocabulary.{word}"),
-                    format!(
-                        "weight must be 1 to 5, or 50 for a super hot word, got {other}; \
-                         start with 4 and raise it only if the word is still missed"
-                    ),
-                ));
-            }
-        }
-    }
-    if super_words > MAX_SUPER_HOT_WORDS {
-        return Err(ValidationError::new(
-            "parameters.vocabulary",
-            format!(
-                "at most {MAX_SUPER_HOT_WORDS} words may have weight 50, got {super_words}; \
-                 lower the others to 1-5"
-            ),
-        ));
-    }
-    Ok(())
+    check_hot_words(words)
 }
 
 fn check_diarization(req: &TranscriptionRequest, known: bool) -> Result<(), ValidationError> {
