@@ -2,7 +2,6 @@
 //! `fixtures/exchanges/{recognize_native,chat_completions}/`, and the accumulator over every stream.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
 
 use bytes::Bytes;
 use serde_json::{Value, json};
@@ -10,32 +9,12 @@ use serde_json::{Value, json};
 use asr_protocol::endpoints::{chat_completions, recognize_native};
 use asr_protocol::recognition::{Accumulator, RecognitionEvent, Usage};
 use asr_protocol::sse::{self, SseDecoder, SseError, SseEvent};
-use asr_protocol::{ApiKey, RequestContext, ResponseError};
+use asr_protocol::{RequestContext, ResponseError};
 
-const TEST_KEY: &str = "sk-test";
+#[path = "shared/exchange.rs"]
+mod exchange;
 
-/// Headers an exchange fixture may record (fixtures/README.md).
-const ALLOW_LISTED: &[&str] = &[
-    "accept",
-    "content-type",
-    "x-dashscope-async",
-    "x-dashscope-ossresourceresolve",
-    "x-dashscope-sse",
-    "x-dashscope-workspace",
-];
-
-fn fixtures_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")
-}
-
-fn context() -> RequestContext {
-    RequestContext::with_base_urls(
-        "https://dashscope.aliyuncs.com/api/v1",
-        "https://dashscope.aliyuncs.com/compatible-mode/v1",
-        ApiKey::new(TEST_KEY),
-    )
-    .expect("valid base URLs")
-}
+use exchange::{ALLOW_LISTED, Exchange, TEST_KEY, context, fixtures_dir};
 
 /// Decodes `body` pushed in the given pieces, draining after every push.
 fn decode_in_pieces<'a>(pieces: impl IntoIterator<Item = &'a [u8]>) -> Vec<SseEvent> {
@@ -141,29 +120,7 @@ fn an_event_over_the_limit_is_an_error_not_memory() {
     ));
 }
 
-/// One `fixtures/exchanges/<endpoint>/<case>.json` (recognition endpoints) exchange.
-struct Exchange {
-    endpoint: String,
-    case: String,
-    json: Value,
-}
-
 impl Exchange {
-    fn load(path: &Path) -> Exchange {
-        let json: Value =
-            serde_json::from_str(&std::fs::read_to_string(path).expect("readable")).expect("JSON");
-        let name = |p: Option<&Path>| p.and_then(|p| p.to_str()).expect("name").to_owned();
-        Exchange {
-            endpoint: name(path.parent().and_then(Path::file_name).map(Path::new)),
-            case: name(path.file_stem().map(Path::new)),
-            json,
-        }
-    }
-
-    fn request_body(&self) -> Value {
-        self.json["request"]["body"].clone()
-    }
-
     fn recorded_headers(&self) -> &serde_json::Map<String, Value> {
         self.json["request"]["headers"]
             .as_object()
@@ -178,24 +135,6 @@ impl Exchange {
 
     fn streams(&self) -> bool {
         self.recorded_headers()["accept"] == "text/event-stream"
-    }
-
-    /// The response as `parse` takes it; stream bodies come from `body_file`.
-    fn response(&self) -> http::Response<Bytes> {
-        let r = &self.json["response"];
-        let mut builder =
-            http::Response::builder().status(r["status"].as_u64().expect("status") as u16);
-        for (name, value) in r["headers"].as_object().expect("headers") {
-            builder = builder.header(name.as_str(), value.as_str().expect("value"));
-        }
-        let body = match (&r["body"], r["body_file"].as_str()) {
-            (_, Some(file)) => {
-                Bytes::from(std::fs::read(fixtures_dir().join(file)).expect("body file"))
-            }
-            (Value::Null, None) => Bytes::new(),
-            (body, None) => Bytes::from(serde_json::to_vec(body).expect("body")),
-        };
-        builder.body(body).expect("response")
     }
 }
 

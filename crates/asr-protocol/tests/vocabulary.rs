@@ -2,7 +2,6 @@
 //! two vocabulary-specific errors (full quota, unknown id).
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -13,77 +12,13 @@ use asr_protocol::endpoints::{
     create_vocabulary, delete_vocabulary, get_vocabulary, list_vocabularies, update_vocabulary,
 };
 use asr_protocol::retry::{Operation, Outcome, may_resend};
-use asr_protocol::{ApiKey, BuildError, RequestContext, ResponseError, Retryability};
+use asr_protocol::{BuildError, RequestContext, ResponseError, Retryability};
 use asr_types::{Model, VocabularyItem, VocabularyStatus, WorkspaceId};
 
-/// The API key every test context uses; snapshots must never contain it.
-const TEST_KEY: &str = "sk-test";
+#[path = "shared/exchange.rs"]
+mod exchange;
 
-/// Headers a fixture may record (fixtures/README.md).
-const ALLOW_LISTED: &[&str] = &[
-    "accept",
-    "content-type",
-    "x-dashscope-async",
-    "x-dashscope-ossresourceresolve",
-    "x-dashscope-sse",
-    "x-dashscope-workspace",
-];
-
-fn context() -> RequestContext {
-    RequestContext::with_base_urls(
-        "https://dashscope.aliyuncs.com/api/v1",
-        "https://dashscope.aliyuncs.com/compatible-mode/v1",
-        ApiKey::new(TEST_KEY),
-    )
-    .expect("valid base URLs")
-}
-
-fn exchanges_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/exchanges")
-}
-
-/// One `fixtures/exchanges/<endpoint>/<case>.json` file.
-struct Exchange {
-    endpoint: String,
-    case: String,
-    json: Value,
-}
-
-impl Exchange {
-    fn load(path: &Path) -> Exchange {
-        let text = std::fs::read_to_string(path).expect("fixture readable");
-        let name = |p: Option<&std::ffi::OsStr>| {
-            p.and_then(|n| n.to_str()).expect("fixture path").to_owned()
-        };
-        Exchange {
-            endpoint: name(path.parent().and_then(Path::file_name)),
-            case: name(path.file_stem()),
-            json: serde_json::from_str(&text).expect("fixture is JSON"),
-        }
-    }
-
-    fn named(endpoint: &str, case: &str) -> Exchange {
-        Exchange::load(&exchanges_dir().join(format!("{endpoint}/{case}.json")))
-    }
-
-    fn request_body(&self) -> Value {
-        self.json["request"]["body"].clone()
-    }
-
-    fn status(&self) -> u16 {
-        self.json["response"]["status"].as_u64().expect("status") as u16
-    }
-
-    fn response(&self) -> http::Response<Bytes> {
-        let recorded = &self.json["response"];
-        let mut builder = http::Response::builder().status(self.status());
-        for (name, value) in recorded["headers"].as_object().expect("headers") {
-            builder = builder.header(name.as_str(), value.as_str().expect("header value"));
-        }
-        let body = Bytes::from(serde_json::to_vec(&recorded["body"]).expect("body"));
-        builder.body(body).expect("response")
-    }
-}
+use exchange::{ALLOW_LISTED, Exchange, TEST_KEY, context};
 
 fn parse_body<T: serde::de::DeserializeOwned>(ex: &Exchange) -> T {
     serde_json::from_value(ex.request_body())

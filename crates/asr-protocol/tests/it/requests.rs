@@ -12,7 +12,7 @@ use asr_protocol::endpoints::{
 use asr_protocol::{BuildError, RequestContext};
 use asr_types::{Model, TaskStatus, WorkspaceId};
 
-use crate::{Exchange, TEST_KEY, context};
+use crate::{ALLOW_LISTED, Exchange, TEST_KEY, context};
 
 /// Successful exchanges whose request our validation rejects, with the reason. The service
 /// documents `speaker_count` as ignored without diarization and its own example sends it with
@@ -24,16 +24,6 @@ const STRICTER_THAN_THE_SERVICE: &[(&str, &str, &str)] = &[(
     "funasr_doc",
     "`parameters.speaker_count`: only takes effect with speaker diarization",
 )];
-
-/// Headers a fixture may record (protocol §1.2, fixtures/README.md).
-const ALLOW_LISTED: &[&str] = &[
-    "accept",
-    "content-type",
-    "x-dashscope-async",
-    "x-dashscope-ossresourceresolve",
-    "x-dashscope-sse",
-    "x-dashscope-workspace",
-];
 
 fn chain(error: &BuildError) -> String {
     let mut text = error.to_string();
