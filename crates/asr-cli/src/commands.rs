@@ -31,8 +31,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Render(args) => render::run(&args, &global),
         Command::Completions(args) => completions::run(&args),
         Command::Transcribe(mut args) => {
-            vocab::prepare_transcribe(&mut args, &conn, &global).await?;
-            transcribe::run(&args, &conn, &global).await
+            let session = vocab::prepare_transcribe(&mut args, &conn, &global).await?;
+            transcribe::run(&args, &conn, &global, session).await
         }
         Command::Submit(args) => transcribe::submit(&args, &conn, &global).await,
         Command::Task(cmd) => tasks::run(cmd, &conn, &global).await,

@@ -59,8 +59,15 @@ struct Batch {
     billed: Mutex<f64>,
 }
 
-/// `asr transcribe`.
-pub async fn run(args: &TranscribeArgs, conn: &Connection, global: &Global) -> anyhow::Result<u8> {
+/// `asr transcribe`; `session` is the connection already opened to sync `--vocabulary`, reused
+/// so that the list and the tasks live on the same service (with `--emulator`, the same
+/// in-process server).
+pub async fn run(
+    args: &TranscribeArgs,
+    conn: &Connection,
+    global: &Global,
+    session: Option<Session>,
+) -> anyhow::Result<u8> {
     let render = RenderOptions::from_args(&args.out)?;
     let spec = JobSpec::from_args(&args.job)?;
     let items = inputs::expand(&args.job.inputs)?;
@@ -101,7 +108,7 @@ pub async fn run(args: &TranscribeArgs, conn: &Connection, global: &Global) -> a
         wait: !args.no_wait,
         concurrency: args.job.concurrency,
     };
-    run_batch(conn, global, plan).await
+    run_batch(conn, global, plan, session).await
 }
 
 /// `asr submit`: the same inputs and options, printing task ids without waiting.
@@ -119,7 +126,7 @@ pub async fn submit(args: &SubmitArgs, conn: &Connection, global: &Global) -> an
         wait: false,
         concurrency: args.job.concurrency,
     };
-    run_batch(conn, global, plan).await
+    run_batch(conn, global, plan, None).await
 }
 
 /// Everything a batch needs before it connects.
@@ -135,7 +142,12 @@ struct Plan {
     concurrency: u16,
 }
 
-async fn run_batch(conn: &Connection, global: &Global, plan: Plan) -> anyhow::Result<u8> {
+async fn run_batch(
+    conn: &Connection,
+    global: &Global,
+    plan: Plan,
+    session: Option<Session>,
+) -> anyhow::Result<u8> {
     let Plan {
         spec,
         items,
@@ -153,7 +165,10 @@ async fn run_batch(conn: &Connection, global: &Global, plan: Plan) -> anyhow::Re
     {
         return Err(exit::invalid_input(problem.clone()));
     }
-    let session = Session::connect(conn).await?;
+    let session = match session {
+        Some(session) => session,
+        None => Session::connect(conn).await?,
+    };
     let stems = files::assign_stems(items.iter().map(|i| i.display.as_str()));
     let progress = Progress::new(Progress::wanted(global.quiet), items.len() as u64);
     let concurrency = usize::from(concurrency).max(1);

@@ -373,7 +373,8 @@ async fn sync(args: &SyncArgs, conn: &Connection, global: &Global) -> anyhow::Re
 
 /// `asr transcribe --vocabulary FILE`: syncs the file for the job's model (prefix from
 /// `--vocabulary-prefix`, else from the file name), waits until the vocabulary is deployed,
-/// and puts its id in the job's options. Does nothing without `--vocabulary`.
+/// and puts its id in the job's options; returns the session it used, for the transcription to
+/// reuse. Does nothing (and returns `None`) without `--vocabulary`.
 ///
 /// # Errors
 ///
@@ -382,9 +383,9 @@ pub async fn prepare_transcribe(
     args: &mut TranscribeArgs,
     conn: &Connection,
     global: &Global,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Option<Session>> {
     let Some(file) = args.vocabulary.clone() else {
-        return Ok(());
+        return Ok(None);
     };
     let model = model_arg(&args.job.model)?;
     if !model.accepts_vocabulary_id() {
@@ -421,7 +422,7 @@ pub async fn prepare_transcribe(
         .await
         .map_err(vocabulary_error)?;
     args.job.vocabulary_id = Some(id.into_string());
-    Ok(())
+    Ok(Some(session))
 }
 
 /// The prefix for a hot-word file without `--vocabulary-prefix`: its name's letters and
