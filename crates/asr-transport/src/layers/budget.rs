@@ -37,8 +37,9 @@ const MAX_SENDS: u32 = 10_000;
 /// An exact sliding-window rate limiter: at most `max_sends` sends in any window of `window`.
 ///
 /// [`acquire`](Self::acquire) waits until a send is allowed and records it. Waiters are served
-/// in the order they asked and never spin; see the [module docs](self) for why this is not a
-/// token bucket.
+/// in the order they asked and never spin. It is not a token bucket: a bucket spacing sends
+/// evenly holds back the polls of a round that could go out together, and one with a burst of
+/// N lets almost 2N through in one second, over the service's per-second limit.
 #[derive(Debug)]
 pub struct RateLimiter {
     max_sends: usize,
