@@ -148,7 +148,14 @@ fn ci() -> Result<()> {
         .env("INSTA_UPDATE", "no"))?;
     // Broken intra-doc links and unclosed HTML in docs fail here rather than on docs.rs.
     run(cargo()
-        .args(["doc", "--no-deps", "--workspace", "--exclude", "xtask", "--locked"])
+        .args([
+            "doc",
+            "--no-deps",
+            "--workspace",
+            "--exclude",
+            "xtask",
+            "--locked",
+        ])
         .env("RUSTDOCFLAGS", "-D warnings"))?;
     conformance()
 }
