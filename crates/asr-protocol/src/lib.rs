@@ -11,6 +11,8 @@
 //!
 //! - [`endpoints`]: one module per endpoint, each with `build` and `parse`.
 //! - [`TaskPoller`]: the polling state machine (`step` / `handle_response` / `handle_send_error`).
+//! - [`track::CompletionTracker`]: many tasks in one query budget — polls while they fit,
+//!   task-list sweeps when they do not, one final query per finished task.
 //! - [`retry`]: retry classification as data.
 //! - [`ApiKey`], [`RequestContext`]: the inputs every `build` needs.
 //! - [`BuildError`], [`ResponseError`]: what can go wrong on either side of the wire.
@@ -27,6 +29,7 @@ pub mod poll;
 pub mod recognition;
 pub mod retry;
 pub mod sse;
+pub mod track;
 
 pub use auth::ApiKey;
 pub use context::RequestContext;

@@ -111,6 +111,17 @@ impl PollPolicy {
         self
     }
 
+    /// The delay before retrying after `consecutive` failures in a row, `elapsed` after the
+    /// start, before jitter: exponential in the failures from `first_delay`, capped at
+    /// `max_delay`, never below the normal schedule.
+    pub(crate) fn error_delay(&self, consecutive: u32, elapsed: Duration) -> Duration {
+        let backoff = self
+            .first_delay
+            .saturating_mul(1 << consecutive.min(16))
+            .min(self.max_delay);
+        backoff.max(self.delay_at(elapsed))
+    }
+
     /// The delay after a successful poll made `elapsed` after the start, before jitter.
     pub fn delay_at(&self, elapsed: Duration) -> Duration {
         let growth = if self.factor.is_finite() && self.factor > 1.0 {
@@ -332,10 +343,7 @@ impl TaskPoller {
                 (None, State::Finished, Some(Err(error)))
             }
         };
-        let rng = match policy.jitter {
-            Jitter::Seeded(seed) => seed,
-            Jitter::None => 0,
-        };
+        let rng = policy.jitter.seed();
         TaskPoller {
             deadline_at: policy.deadline.and_then(|d| now.checked_add(d)),
             task_id,
@@ -560,17 +568,9 @@ impl TaskPoller {
         let delay = match server_delay {
             Some(delay) => delay.min(self.policy.max_delay),
             None => {
-                // Exponential in the failures, never below the normal schedule.
-                let exponent = self.consecutive_errors.min(16);
-                let backoff = self
-                    .policy
-                    .first_delay
-                    .saturating_mul(1 << exponent)
-                    .min(self.policy.max_delay);
-                let normal = self
-                    .policy
-                    .delay_at(now.saturating_duration_since(self.start));
-                self.jittered(backoff.max(normal))
+                let elapsed = now.saturating_duration_since(self.start);
+                let delay = self.policy.error_delay(self.consecutive_errors, elapsed);
+                self.jittered(delay)
             }
         };
         let at = self.schedule(now, delay);
@@ -607,23 +607,38 @@ impl TaskPoller {
     }
 
     fn jittered(&mut self, delay: Duration) -> Duration {
-        match self.policy.jitter {
-            Jitter::None => delay,
-            Jitter::Seeded(_) => delay.mul_f64(1.0 - 0.2 * self.next_unit()),
+        self.policy.jitter.apply(delay, &mut self.rng)
+    }
+}
+
+impl Jitter {
+    /// The generator state this jitter starts from.
+    pub(crate) fn seed(self) -> u64 {
+        match self {
+            Jitter::Seeded(seed) => seed,
+            Jitter::None => 0,
         }
     }
 
-    /// A uniform value in [0, 1) from SplitMix64: tiny, seedable, and good enough to spread
-    /// timers (not for anything secret).
-    fn next_unit(&mut self) -> f64 {
-        self.rng = self.rng.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.rng;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^= z >> 31;
-        // The top 53 bits fill an f64 mantissa exactly.
-        (z >> 11) as f64 / (1u64 << 53) as f64
+    /// `delay`, shortened by up to 20 % when seeded, drawing from `rng`.
+    pub(crate) fn apply(self, delay: Duration, rng: &mut u64) -> Duration {
+        match self {
+            Jitter::None => delay,
+            Jitter::Seeded(_) => delay.mul_f64(1.0 - 0.2 * next_unit(rng)),
+        }
     }
+}
+
+/// A uniform value in [0, 1) from SplitMix64: tiny, seedable, and good enough to spread timers
+/// (not for anything secret).
+fn next_unit(state: &mut u64) -> f64 {
+    *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    let mut z = *state;
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^= z >> 31;
+    // The top 53 bits fill an f64 mantissa exactly.
+    (z >> 11) as f64 / (1u64 << 53) as f64
 }
 
 #[cfg(test)]

@@ -12,6 +12,10 @@ use serde_json::Value;
 use crate::model::Model;
 use crate::validate::{Validate, ValidationError, snippet};
 
+mod clock;
+
+pub use self::clock::{SERVICE_UTC_OFFSET_MS, list_time, parse_task_time};
+
 /// Unknown JSON fields kept verbatim.
 pub type Extra = BTreeMap<String, Value>;
 
@@ -232,7 +236,8 @@ pub struct TaskOutput {
     pub task_id: TaskId,
     /// The task status.
     pub task_status: TaskStatus,
-    /// Submission time, `YYYY-MM-DD HH:MM:SS.mmm` in an unstated time zone.
+    /// Submission time, `YYYY-MM-DD HH:MM:SS.mmm` in an unstated time zone (read as UTC+8 by
+    /// [`TaskOutput::submit_time_ms`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub submit_time: Option<String>,
     /// Start of execution, same format.
@@ -274,6 +279,12 @@ impl TaskOutput {
             .iter()
             .filter_map(|r| r.transcription_url.as_deref());
         many.chain(one).collect()
+    }
+
+    /// [`submit_time`](Self::submit_time) in epoch milliseconds, read as UTC+8 (see
+    /// [`parse_task_time`]); `None` when absent or not of the documented form.
+    pub fn submit_time_ms(&self) -> Option<i64> {
+        self.submit_time.as_deref().and_then(parse_task_time)
     }
 
     /// Whether the task reached a terminal status (see [`TaskStatus::is_terminal`]).
@@ -585,16 +596,5 @@ fn parse_list_time(field: &str, value: &str) -> Result<i64, ValidationError> {
     if !(1..=days_in_month).contains(&day) || hour > 23 || minute > 59 || second > 59 {
         return Err(bad("is not a valid date and time"));
     }
-    Ok(days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second)
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+    Ok(clock::days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second)
 }

@@ -5,6 +5,7 @@ mod poll;
 mod requests;
 mod responses;
 mod retry;
+mod track;
 mod upload;
 
 use std::path::PathBuf;
