@@ -1,6 +1,7 @@
 //! The client: one shared tower stack and connection pool, and the API calls.
 
 mod raw;
+mod track;
 mod transcribe;
 mod upload;
 mod wait;
@@ -23,6 +24,7 @@ use hyper_util::client::legacy::Client as HyperClient;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 use tower::ServiceExt;
 
+pub use self::track::{TaskTracker, TrackOptions, TrackStream};
 pub use self::transcribe::{
     FileOutcome, FileTranscript, TranscribeOptions, TranscribeStream, TranscribeSummary,
 };
@@ -32,7 +34,7 @@ use crate::config::{Config, check_url};
 use crate::connect::ProxyConnector;
 use crate::error::Error;
 use crate::layers::{
-    Backoff, Prepaid, RateLimiter, Resend, RetryPolicy, Stack, StackResponse, TaskApi, Verdict,
+    Backoff, RateLimiter, Resend, RetryPolicy, Stack, StackResponse, TaskApi, Verdict,
 };
 use crate::send::{BodyLimit, HttpService, Hyper};
 
@@ -71,6 +73,8 @@ struct Inner {
     ctx: RequestContext,
     config: Config,
     stack: Stack,
+    /// The lane of task-API requests: same pool, retry budget and query budget.
+    task_stack: Stack,
     hyper: Hyper,
     limiter: Arc<RateLimiter>,
     uploads: Mutex<upload::PolicyCache>,
@@ -172,7 +176,7 @@ impl Client {
             .pool_timer(TokioTimer::new())
             .pool_idle_timeout(Duration::from_secs(50))
             .build(https);
-        let limiter = Arc::new(RateLimiter::new(config.query_rate, config.query_burst));
+        let limiter = Arc::new(query_limiter(config.query_rate));
         let policy = RetryPolicy::new(
             config.max_retries,
             Backoff::new(config.initial_backoff, config.max_backoff).with_jitter(config.jitter),
@@ -182,24 +186,31 @@ impl Client {
             config.retry_budget_percent,
             Arc::new(classify),
         );
-        let stack = crate::layers::stack(
-            HttpService {
-                client: hyper.clone(),
-                default_limit: config.max_response_bytes,
-            },
+        let http = HttpService {
+            client: hyper.clone(),
+            default_limit: config.max_response_bytes,
+        };
+        let settings = crate::layers::StackSettings {
+            concurrency: config.concurrency_limit,
+            total_timeout: config.total_timeout,
+            attempt_timeout: config.attempt_timeout,
+            policy,
+            limiter: limiter.clone(),
+        };
+        let task_stack = crate::layers::stack(
+            http.clone(),
             crate::layers::StackSettings {
-                concurrency: config.concurrency_limit,
-                total_timeout: config.total_timeout,
-                attempt_timeout: config.attempt_timeout,
-                policy,
-                limiter: limiter.clone(),
+                concurrency: TASK_LANE,
+                ..settings.clone()
             },
         );
+        let stack = crate::layers::stack(http, settings);
         Ok(Self {
             inner: Arc::new(Inner {
                 ctx,
                 config,
                 stack,
+                task_stack,
                 hyper,
                 limiter,
                 uploads: Mutex::new(upload::PolicyCache::default()),
@@ -455,17 +466,17 @@ impl Client {
         let mut req = req.map(Bytes::from);
         req.extensions_mut().insert(opts.resend);
         if opts.task_api {
-            // Take the first token before the concurrency limit, so a queue of queries waiting
-            // for the budget never holds permits that submits and downloads need.
-            self.inner.limiter.acquire().await;
             req.extensions_mut().insert(TaskApi);
-            req.extensions_mut().insert(Prepaid);
         }
         if let Some(limit) = opts.limit {
             req.extensions_mut().insert(BodyLimit(limit));
         }
-        self.inner
-            .stack
+        let stack = if opts.task_api {
+            &self.inner.task_stack
+        } else {
+            &self.inner.stack
+        };
+        stack
             .clone()
             .oneshot(req)
             .await
@@ -483,6 +494,18 @@ impl Client {
     pub(crate) fn hyper(&self) -> &Hyper {
         &self.inner.hyper
     }
+}
+
+/// Task-API requests in flight at once. Enough to keep the budget busy over a slow link
+/// (18 per 1.1 s at up to a second per answer); more would only wait for tokens.
+const TASK_LANE: usize = 16;
+
+/// The task-API budget for a configured rate: the rate (two below the service's 20 by
+/// default) in any window of 1.1 s, 100 ms of arrival jitter absorbed, halved on a 429.
+pub(crate) fn query_limiter(per_second: f64) -> RateLimiter {
+    RateLimiter::new(per_second)
+        .with_guard(Duration::from_millis(100))
+        .adaptive(true)
 }
 
 /// The fresh URL for the file whose (expired) URL was `old`: same path, or same position.

@@ -51,7 +51,6 @@ pub struct Config {
     pub(crate) retry_budget_percent: f32,
     pub(crate) concurrency_limit: usize,
     pub(crate) query_rate: f64,
-    pub(crate) query_burst: u32,
     pub(crate) user_agent_suffix: Option<String>,
     pub(crate) proxy: Option<Proxy>,
     pub(crate) root_certificates: Vec<Vec<u8>>,
@@ -104,10 +103,9 @@ impl Default for Config {
             jitter: true,
             retry_budget_percent: 20.0,
             concurrency_limit: 64,
-            query_rate: 20.0,
-            // One second's worth (the limiter caps it at the rate): a round of task polls goes
-            // out together, and no one-second window ever holds more than the rate.
-            query_burst: u32::MAX,
+            // Two below the service's 20 per account, for other clients of the account and for
+            // requests that arrive closer together than they left.
+            query_rate: 18.0,
             user_agent_suffix: None,
             proxy: None,
             root_certificates: Vec::new(),
@@ -124,7 +122,7 @@ impl Config {
     /// A configuration with the given API key and every other setting at its default:
     /// region `cn-beijing` (the service's and the official SDK's default), connect timeout
     /// 10 s, per-attempt timeout 60 s, total timeout 300 s, 4 retries with backoff from 0.5 s
-    /// to 8 s, 64 requests in flight, 20 task queries per second.
+    /// to 8 s, 64 requests in flight, 18 task queries per second.
     ///
     /// ```
     /// let config = asr_transport::Config::new("sk-0123456789");
@@ -340,7 +338,8 @@ impl Config {
         self
     }
 
-    /// The most requests in flight at once across the client (default 64).
+    /// The most requests in flight at once across the client (default 64), besides up to 16
+    /// task queries, lists and cancels, which have a lane of their own.
     #[must_use]
     pub fn with_concurrency_limit(mut self, limit: usize) -> Self {
         self.concurrency_limit = limit;
@@ -348,10 +347,15 @@ impl Config {
     }
 
     /// The client-wide budget for task queries, lists and cancels, in requests per second
-    /// (default 20: the service's per-account limit), shared by every wait in flight.
-    /// It is an exact sliding window: an idle budget lets that many requests go out at once,
-    /// and no one-second window ever holds more than the rate (its whole part, at least one
-    /// request; a rate below one allows one request per `1 / rate` seconds).
+    /// (default 18: two below the service's per-account limit of 20), shared by every wait,
+    /// tracker, list and cancel of the client.
+    ///
+    /// It is an exact sliding window, 100 ms longer than a second: an idle budget lets the
+    /// whole part of the rate go out at once, and no window of 1.1 s ever holds more, so
+    /// requests delayed on their way by up to 100 ms still arrive within the rate (about 16.4
+    /// per second sustained at the default). Each request takes its token right before it is
+    /// sent. A 429 from the task API halves the rate, which then recovers by one per second
+    /// every 5 s. A rate below one allows one request per `1 / rate` seconds (plus 100 ms).
     #[must_use]
     pub fn with_query_rate(mut self, per_second: f64) -> Self {
         self.query_rate = per_second;

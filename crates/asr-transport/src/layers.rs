@@ -9,9 +9,13 @@
 //! between them; the per-attempt timeout sits inside so that one hung attempt can be retried.
 //! The query budget sits inside the retry because every attempt counts against the service's
 //! per-account rate limit, and outside the per-attempt timeout so that waiting for a token is
-//! not mistaken for a slow server. The client takes the token of a first attempt before the
-//! stack ([`Prepaid`]), so queries queued for the budget never hold the concurrency permits
-//! that submits and downloads need.
+//! not mistaken for a slow server. It takes each attempt's token after the concurrency permit,
+//! immediately before the request is handed to the connection pool: a token taken earlier
+//! would let requests that queued for a permit leave together, more of them in one second than
+//! the budget allows. The client builds the stack twice over one connection pool, retry budget
+//! and query budget: a lane for task-API requests (queries, lists, cancels) and one for the
+//! rest, so queries waiting for their turn never hold the permits that submits and downloads
+//! need.
 
 mod attempt;
 mod budget;
@@ -71,16 +75,10 @@ impl Resend {
 }
 
 /// Marks a request that counts against the service's task-API rate limit (query, list,
-/// cancel: 20 requests/s per account), so it waits for a token of the client-wide
-/// [`RateLimiter`].
+/// cancel: 20 requests/s per account), so each of its attempts waits for a token of the
+/// client-wide [`RateLimiter`] right before it is sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TaskApi;
-
-/// Marks a [`TaskApi`] request whose first attempt already took its token before entering the
-/// stack (so it did not hold a concurrency permit while waiting); only its resends wait for
-/// tokens inside.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Prepaid;
 
 /// The attempt number (1 for the first send), kept as a request extension so the tracing span
 /// can record it; the retry policy bumps it on every resend.

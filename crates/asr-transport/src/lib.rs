@@ -18,6 +18,7 @@
 //! ```
 //!
 //! - [`Client`]: [`submit`](Client::submit), [`task`](Client::task), [`wait`](Client::wait),
+//!   [`tracker`](Client::tracker) (many tasks in one query budget),
 //!   [`cancel`](Client::cancel), [`list_tasks`](Client::list_tasks),
 //!   [`fetch_result`](Client::fetch_result), [`upload`](Client::upload) and
 //!   [`transcribe`](Client::transcribe).
@@ -42,6 +43,7 @@ mod test_support;
 mod tls;
 mod vocabulary;
 
+pub use asr_protocol::track::{TrackEvent, TrackMode, TrackPolicy, TrackStats, TrackedTask};
 pub use asr_protocol::{ApiKey, PollError, PollEvent, PollPolicy};
 pub use asr_types::{
     ListTasksQuery, Model, QwenFiletransRequest, Region, ResultDocument, TaskId, TaskResponse,
@@ -50,8 +52,9 @@ pub use asr_types::{
 
 pub use crate::body::{ProgressFn, UploadProgress};
 pub use crate::client::{
-    Client, FileOutcome, FileTranscript, Submission, TranscribeOptions, TranscribeStream,
-    TranscribeSummary, Upload, WaitCallback, WaitEvent, WaitOptions,
+    Client, FileOutcome, FileTranscript, Submission, TaskTracker, TrackOptions, TrackStream,
+    TranscribeOptions, TranscribeStream, TranscribeSummary, Upload, WaitCallback, WaitEvent,
+    WaitOptions,
 };
 pub use crate::config::{Config, Input};
 pub use crate::connect::Proxy;

@@ -202,7 +202,7 @@ fn report(poller: &mut TaskPoller, options: &WaitOptions) {
     }
 }
 
-fn send_error_kind(err: &Error) -> SendErrorKind {
+pub(super) fn send_error_kind(err: &Error) -> SendErrorKind {
     match err {
         Error::Connect { .. } | Error::Tls { .. } => SendErrorKind::Connect,
         Error::Timeout { .. } => SendErrorKind::Timeout,

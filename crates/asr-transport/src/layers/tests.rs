@@ -125,7 +125,7 @@ fn settings(max_retries: u32) -> StackSettings {
             100.0,
             classifier(),
         ),
-        limiter: Arc::new(RateLimiter::new(20.0, 1)),
+        limiter: Arc::new(RateLimiter::new(20.0)),
     }
 }
 
@@ -369,7 +369,7 @@ async fn query_budget_spaces_task_api_requests_at_the_configured_rate() {
     let script = Script::new(vec![Outcome::Status(200, None)]);
     let mut s = settings(0);
     s.concurrency = 100;
-    s.limiter = Arc::new(RateLimiter::new(20.0, 1));
+    s.limiter = Arc::new(RateLimiter::sliding_window(1, Duration::from_millis(50)));
     let svc = stack(script.service(), s);
     let started = Instant::now();
     let calls = (0..40).map(|_| {
@@ -380,7 +380,7 @@ async fn query_budget_spaces_task_api_requests_at_the_configured_rate() {
     futures_util::future::join_all(calls).await;
     let times = script.arrival_times();
     assert_eq!(times.len(), 40);
-    // 40 requests at 20/s with no burst: the last goes out 39 intervals after the first.
+    // 40 requests, one per 50 ms: the last goes out 39 intervals after the first.
     assert_eq!(Instant::now() - started, Duration::from_millis(1950));
     // No one-second window ever holds more than 20 requests.
     let busiest = busiest_window(&times, Duration::from_secs(1));
@@ -403,8 +403,9 @@ fn busiest_window(times: &[Instant], window: Duration) -> usize {
 
 /// The limiter a client builds from the default [`Config`](crate::Config).
 fn default_limiter() -> Arc<RateLimiter> {
-    let config = crate::Config::default();
-    Arc::new(RateLimiter::new(config.query_rate, config.query_burst))
+    Arc::new(crate::client::query_limiter(
+        crate::Config::default().query_rate,
+    ))
 }
 
 fn task_query() -> StackRequest {
@@ -414,32 +415,35 @@ fn task_query() -> StackRequest {
 }
 
 #[test]
-fn rate_and_burst_map_to_an_exact_window() {
+fn rates_map_to_an_exact_window() {
     let cases = [
-        // The default: 20 in any second.
-        (20.0, u32::MAX, 20, Duration::from_secs(1)),
-        (20.0, 20, 20, Duration::from_secs(1)),
-        // No burst: evenly spaced.
-        (20.0, 1, 1, Duration::from_millis(50)),
-        (20.0, 10, 10, Duration::from_millis(500)),
+        (20.0, 20, Duration::from_secs(1)),
         // A fractional rate keeps whole requests per second, never more than the rate.
-        (2.5, u32::MAX, 2, Duration::from_secs(1)),
-        (0.5, u32::MAX, 1, Duration::from_secs(2)),
+        (2.5, 2, Duration::from_secs(1)),
+        (0.5, 1, Duration::from_secs(2)),
         // Nonsense rates fall back to one per second.
-        (0.0, 5, 1, Duration::from_secs(1)),
-        (f64::NAN, 5, 1, Duration::from_secs(1)),
-        (-3.0, 5, 1, Duration::from_secs(1)),
+        (0.0, 1, Duration::from_secs(1)),
+        (f64::NAN, 1, Duration::from_secs(1)),
+        (-3.0, 1, Duration::from_secs(1)),
         // A huge rate keeps the ring bounded and shortens the window instead.
-        (1e9, u32::MAX, 10_000, Duration::from_micros(10)),
+        (1e9, 10_000, Duration::from_micros(10)),
     ];
-    for (rate, burst, max_sends, window) in cases {
-        let limiter = RateLimiter::new(rate, burst);
+    for (rate, max_sends, window) in cases {
+        let limiter = RateLimiter::new(rate);
         assert_eq!(
             (limiter.max_sends(), limiter.window()),
             (max_sends, window),
-            "rate {rate}, burst {burst}"
+            "rate {rate}"
         );
     }
+    // The client's default: two below the service's 20, in a window 100 ms longer than a
+    // second, which sustains 16.4 per second.
+    let default = default_limiter();
+    assert_eq!(
+        (default.max_sends(), default.window()),
+        (18, Duration::from_millis(1100))
+    );
+    assert!((default.sustained_rate() - 18.0 / 1.1).abs() < 1e-9);
 }
 
 #[tokio::test(start_paused = true)]
@@ -450,11 +454,11 @@ async fn query_budget_lets_a_burst_of_n_out_at_once_when_idle() {
     s.limiter = default_limiter();
     let svc = stack(script.service(), s);
     let started = Instant::now();
-    let calls = (0..20).map(|_| svc.clone().oneshot(task_query()));
+    let calls = (0..18).map(|_| svc.clone().oneshot(task_query()));
     for result in futures_util::future::join_all(calls).await {
         result.unwrap();
     }
-    assert_eq!(script.arrival_times(), vec![started; 20]);
+    assert_eq!(script.arrival_times(), vec![started; 18]);
 }
 
 #[tokio::test(start_paused = true)]
@@ -463,16 +467,16 @@ async fn the_next_send_waits_until_the_oldest_leaves_the_window() {
     let started = Instant::now();
     limiter.acquire().await;
     tokio::time::sleep(Duration::from_millis(300)).await;
-    for _ in 0..19 {
+    for _ in 0..17 {
         limiter.acquire().await;
     }
     assert_eq!(Instant::now() - started, Duration::from_millis(300));
-    // The 21st goes out exactly when the first send leaves the window, the 22nd when the
+    // The 19th goes out exactly when the first send leaves the 1.1 s window, the 20th when the
     // second does (a token bucket or a fixed window would get at least one of these wrong).
     limiter.acquire().await;
-    assert_eq!(Instant::now() - started, Duration::from_secs(1));
+    assert_eq!(Instant::now() - started, Duration::from_millis(1100));
     limiter.acquire().await;
-    assert_eq!(Instant::now() - started, Duration::from_millis(1300));
+    assert_eq!(Instant::now() - started, Duration::from_millis(1400));
 }
 
 #[tokio::test(start_paused = true)]
@@ -528,10 +532,10 @@ async fn five_hundred_waiters_never_exceed_the_budget_and_use_all_of_it() {
     }
     let times = script.arrival_times();
     assert_eq!(times.len(), 500);
-    assert_eq!(busiest_window(&times, Duration::from_secs(1)), 20);
-    // Full use of the budget: 20 at each whole second, the last batch 24 s in.
+    assert_eq!(busiest_window(&times, Duration::from_millis(1100)), 18);
+    // Full use of the budget: 18 every 1.1 s, the last batch 27 windows in.
     let expected: Vec<_> = (0..500u64)
-        .map(|i| started + Duration::from_secs(i / 20))
+        .map(|i| started + Duration::from_millis(1100) * u32::try_from(i / 18).unwrap())
         .collect();
     assert_eq!(times, expected);
 }
@@ -540,7 +544,7 @@ async fn five_hundred_waiters_never_exceed_the_budget_and_use_all_of_it() {
 async fn query_budget_leaves_other_requests_alone() {
     let script = Script::new(vec![Outcome::Status(200, None)]);
     let mut s = settings(0);
-    s.limiter = Arc::new(RateLimiter::new(1.0, 1));
+    s.limiter = Arc::new(RateLimiter::new(1.0));
     let svc = stack(script.service(), s);
     let started = Instant::now();
     for _ in 0..5 {
@@ -567,7 +571,7 @@ fn backoff_doubles_and_caps_and_jitter_stays_within_half_to_full() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn prepaid_first_attempts_skip_the_budget_but_resends_wait_for_it() {
+async fn every_attempt_takes_its_token_right_before_it_is_sent() {
     let script = Script::new(vec![Outcome::Status(503, None), Outcome::Status(200, None)]);
     let mut s = settings(1);
     s.policy = RetryPolicy::new(
@@ -578,20 +582,113 @@ async fn prepaid_first_attempts_skip_the_budget_but_resends_wait_for_it() {
         100.0,
         classifier(),
     );
-    let limiter = Arc::new(RateLimiter::new(1.0, 1));
+    let limiter = Arc::new(RateLimiter::new(1.0));
     s.limiter = limiter.clone();
-    // Someone else just took the only token: the next one is due in one second.
-    limiter.acquire().await;
     let started = Instant::now();
-    let mut req = get();
-    req.extensions_mut().insert(TaskApi);
-    req.extensions_mut().insert(Prepaid);
-    run(&script, s, req).await.unwrap();
+    run(&script, s, task_query()).await.unwrap();
     let times = script.arrival_times();
-    assert_eq!(times[0], started, "the prepaid first attempt must not wait");
+    assert_eq!(
+        times[0], started,
+        "an idle budget lets the first attempt out at once"
+    );
     assert_eq!(
         times[1] - started,
         Duration::from_secs(1),
-        "the resend waits for a token"
+        "the resend waits for a token of its own"
+    );
+}
+
+/// The cause of 429s under load: a token taken before the request waited for a concurrency
+/// permit let requests that queued for permits leave together. Here four slow downloads hold
+/// all four permits for 1.5 s while four task queries queue; the budget is two per second.
+/// Tokens taken at the start would send all four queries at 1.5 s.
+#[tokio::test(start_paused = true)]
+async fn queries_queued_for_permits_do_not_leave_together() {
+    let mut script = Script::new(vec![Outcome::Status(200, None)]);
+    script.latency = Duration::from_millis(1500);
+    let mut s = settings(0);
+    s.concurrency = 4;
+    s.limiter = Arc::new(RateLimiter::new(2.0));
+    let svc = stack(script.service(), s);
+    let downloads = (0..4).map(|_| svc.clone().oneshot(get()));
+    let downloads = futures_util::future::join_all(downloads);
+    let queries = async {
+        // Queue behind the downloads.
+        tokio::task::yield_now().await;
+        let calls = (0..4).map(|_| svc.clone().oneshot(task_query()));
+        futures_util::future::join_all(calls).await
+    };
+    let (d, q) = tokio::join!(downloads, queries);
+    assert!(d.iter().chain(q.iter()).all(Result::is_ok));
+    let times = script.arrival_times();
+    let started = times[0];
+    let query_times: Vec<Duration> = times[4..].iter().map(|t| *t - started).collect();
+    assert_eq!(
+        query_times,
+        [1500, 1500, 2500, 2500].map(Duration::from_millis),
+        "two per second from the moment they could be sent"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_429_halves_the_rate_once_per_window_and_it_recovers_slowly() {
+    let limiter = default_limiter();
+    assert_eq!(limiter.current_rate(), 18.0);
+    limiter.throttled();
+    assert_eq!(limiter.current_rate(), 9.0);
+    // The rest of the same burst of refusals counts once.
+    limiter.throttled();
+    assert_eq!(limiter.current_rate(), 9.0);
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    limiter.throttled();
+    assert_eq!(limiter.current_rate(), 4.5);
+    // One per second back every 5 s, up to the configured rate.
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    assert_eq!(limiter.current_rate(), 5.5);
+    tokio::time::sleep(Duration::from_secs(60)).await;
+    assert_eq!(limiter.current_rate(), 17.5);
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    assert_eq!(limiter.current_rate(), 18.0);
+    // Never below one per second.
+    for _ in 0..10 {
+        limiter.throttled();
+        tokio::time::sleep(Duration::from_millis(1100)).await;
+    }
+    assert_eq!(limiter.current_rate(), 1.0);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_lowered_rate_spaces_the_next_sends() {
+    let limiter = default_limiter();
+    let started = Instant::now();
+    limiter.throttled();
+    // Nine per 1.1 s now: the tenth waits for the first to leave the window.
+    for _ in 0..10 {
+        limiter.acquire().await;
+    }
+    assert_eq!(Instant::now() - started, Duration::from_millis(1100));
+}
+
+#[tokio::test(start_paused = true)]
+async fn only_a_429_on_the_task_api_lowers_the_rate() {
+    let script = Script::new(vec![Outcome::Status(429, None)]);
+    let mut s = settings(0);
+    let limiter = default_limiter();
+    s.limiter = limiter.clone();
+    let svc = stack(script.service(), s);
+    svc.clone().oneshot(get()).await.unwrap();
+    assert_eq!(
+        limiter.current_rate(),
+        18.0,
+        "a 429 elsewhere says nothing about the task API"
+    );
+    svc.clone().oneshot(task_query()).await.unwrap();
+    assert_eq!(limiter.current_rate(), 9.0);
+    let fixed = RateLimiter::new(18.0);
+    fixed.throttled();
+    assert_eq!(
+        fixed.current_rate(),
+        18.0,
+        "a limiter that is not adaptive keeps its rate"
     );
 }
