@@ -5,6 +5,7 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
 use crate::faults::{Endpoint, FaultConfig, FaultRule};
+use crate::quota::TaskQueryLimit;
 
 /// How a `file_urls` task whose every file failed reports itself (protocol §9 item 4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -52,6 +53,7 @@ impl fmt::Debug for TlsConfig {
 /// | `max_file_size_mb` | 100 |
 /// | fetch | off: http(s) URLs are never downloaded |
 /// | faults | none |
+/// | task-API limit per API key | none (the service allows 20 per second per account) |
 /// | seed | 0 |
 /// | vocabulary ready delay / quota | 2 s / 10 lists |
 /// | bind address | `127.0.0.1:0` (a free port) |
@@ -89,6 +91,9 @@ pub struct EmulatorConfig {
     pub all_failed_status: AllFailedStatus,
     /// Pause between SSE frames, so clients see streams arrive in pieces.
     pub sse_frame_interval: Duration,
+    /// Refuse task queries, lists and cancels beyond this many per API key with 429
+    /// `Throttling.RateQuota`, as the service does past its per-account limit.
+    pub task_query_limit: Option<TaskQueryLimit>,
 }
 
 impl fmt::Debug for EmulatorConfig {
@@ -108,6 +113,7 @@ impl fmt::Debug for EmulatorConfig {
             .field("tls", &self.tls)
             .field("all_failed_status", &self.all_failed_status)
             .field("sse_frame_interval", &self.sse_frame_interval)
+            .field("task_query_limit", &self.task_query_limit)
             .finish()
     }
 }
@@ -129,6 +135,7 @@ impl Default for EmulatorConfig {
             tls: None,
             all_failed_status: AllFailedStatus::default(),
             sse_frame_interval: Duration::ZERO,
+            task_query_limit: None,
         }
     }
 }
@@ -233,6 +240,15 @@ impl EmulatorConfig {
     /// Pause between SSE frames.
     pub fn with_sse_frame_interval(mut self, d: Duration) -> Self {
         self.sse_frame_interval = d;
+        self
+    }
+
+    /// Enforce the task API's per-account limit: at most `max_requests` task queries, lists
+    /// and cancels per API key in any sliding `window` (the service: 20 in one second);
+    /// beyond it, 429 `Throttling.RateQuota`. Refusals are counted in the request log
+    /// (`refused`) and in `GET /__emulator/stats`.
+    pub fn with_task_query_limit(mut self, max_requests: u32, window: Duration) -> Self {
+        self.task_query_limit = Some(TaskQueryLimit::new(max_requests, window));
         self
     }
 }

@@ -79,6 +79,15 @@ impl Endpoint {
         Endpoint::ALL.into_iter().find(|e| e.name() == name)
     }
 
+    /// Whether this endpoint counts against the task API's per-account limit (query, list,
+    /// cancel).
+    pub(crate) fn is_task_api(self) -> bool {
+        matches!(
+            self,
+            Endpoint::GetTask | Endpoint::ListTasks | Endpoint::CancelTask
+        )
+    }
+
     /// Whether errors on this endpoint use the OpenAI-compatible envelope.
     pub(crate) fn is_compatible_mode(self) -> bool {
         self == Endpoint::ChatCompletions

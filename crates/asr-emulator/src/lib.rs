@@ -23,7 +23,8 @@
 //! ```
 //!
 //! Test hooks: `GET /__emulator/requests` (every request, `Authorization` redacted, and
-//! per-endpoint counts), `GET`/`POST /__emulator/faults` (see [`FaultConfig::from_json`]),
+//! per-endpoint counts), `GET /__emulator/stats` (the counts alone, and the requests refused
+//! by the task-API limit), `GET`/`POST /__emulator/faults` (see [`FaultConfig::from_json`]),
 //! `POST /__emulator/reset`; the same are available in-process on [`EmulatorHandle`].
 //! The route table is in the `routes` module docs; known audio is described in
 //! `fixtures/audio/README.md`.
@@ -34,6 +35,7 @@ mod config;
 mod faults;
 mod fetch;
 mod log;
+mod quota;
 pub mod reply;
 mod rng;
 mod routes;
@@ -56,6 +58,7 @@ use tokio::task::JoinHandle;
 
 pub use config::{AllFailedStatus, EmulatorConfig, TlsConfig};
 pub use faults::{Endpoint, FaultConfig, FaultRule};
+pub use quota::TaskQueryLimit;
 pub use rng::ContentHash;
 pub use wav::WavInfo;
 
@@ -150,6 +153,17 @@ impl EmulatorHandle {
     pub fn count(&self, endpoint: Endpoint) -> u64 {
         let v = self.shared.lock().log.to_json(None);
         v["counts"][endpoint.name()].as_u64().unwrap_or(0)
+    }
+
+    /// Per-endpoint counts and refusals, as returned by `GET /__emulator/stats`.
+    pub fn stats(&self) -> serde_json::Value {
+        self.shared.lock().log.stats()
+    }
+
+    /// Task-API requests refused by the configured limit
+    /// ([`EmulatorConfig::with_task_query_limit`]) since start or the last reset.
+    pub fn refused(&self) -> u64 {
+        self.shared.lock().log.refused_total()
     }
 
     /// Forgets tasks, uploads, vocabularies and the log; restores the configured faults.

@@ -26,6 +26,12 @@ pub(crate) struct LogEntry {
     pub(crate) request_id: String,
 }
 
+impl LogEntry {
+    fn refused(&self) -> bool {
+        self.endpoint.is_task_api() && self.status == Some(429) && self.fault.is_none()
+    }
+}
+
 /// Copies headers for the log, hiding credentials.
 pub(crate) fn loggable_headers(headers: &http::HeaderMap) -> BTreeMap<String, String> {
     headers
@@ -67,12 +73,41 @@ impl RequestLog {
         self.entries.push(e);
     }
 
-    /// `{"requests": [...], "counts": {"submit": n, ...}}`; `endpoint` filters the list.
-    pub(crate) fn to_json(&self, endpoint: Option<Endpoint>) -> Value {
+    /// Requests per endpoint, and those refused by the task-API limit: a 429 on a task
+    /// query, list or cancel without an injected fault (nothing else answers 429 there).
+    fn counts(&self) -> (BTreeMap<&'static str, u64>, BTreeMap<&'static str, u64>) {
         let mut counts: BTreeMap<&'static str, u64> = BTreeMap::new();
+        let mut refused: BTreeMap<&'static str, u64> = BTreeMap::new();
         for e in &self.entries {
             *counts.entry(e.endpoint.name()).or_default() += 1;
+            if e.refused() {
+                *refused.entry(e.endpoint.name()).or_default() += 1;
+            }
         }
+        (counts, refused)
+    }
+
+    /// Task-API requests refused by the limit.
+    pub(crate) fn refused_total(&self) -> u64 {
+        self.entries.iter().filter(|e| e.refused()).count() as u64
+    }
+
+    /// `{"total": n, "counts": {...}, "refused": {...}, "refused_total": n}`, without the
+    /// requests themselves (cheap for a log of tens of thousands).
+    pub(crate) fn stats(&self) -> Value {
+        let (counts, refused) = self.counts();
+        json!({
+            "total": self.entries.len(),
+            "counts": counts,
+            "refused": refused,
+            "refused_total": refused.values().sum::<u64>(),
+        })
+    }
+
+    /// `{"requests": [...], "counts": {"submit": n, ...}, "refused": {...}}`; `endpoint`
+    /// filters the list.
+    pub(crate) fn to_json(&self, endpoint: Option<Endpoint>) -> Value {
+        let (counts, refused) = self.counts();
         let requests: Vec<Value> = self
             .entries
             .iter()
@@ -94,7 +129,7 @@ impl RequestLog {
                 })
             })
             .collect();
-        json!({"requests": requests, "counts": counts})
+        json!({"requests": requests, "counts": counts, "refused": refused})
     }
 }
 

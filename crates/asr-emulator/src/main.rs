@@ -66,6 +66,14 @@ struct Args {
     /// Status of a `file_urls` task whose every file failed.
     #[arg(long, default_value = "succeeded", value_parser = ["succeeded", "failed"])]
     all_failed_status: String,
+    /// Refuse task queries, lists and cancels beyond this many per API key in any
+    /// `--task-query-window` with 429 `Throttling.RateQuota`, as the service does past its
+    /// per-account limit (20 per second). Off by default.
+    #[arg(long, value_name = "N")]
+    task_query_limit: Option<u32>,
+    /// The sliding window of `--task-query-limit`.
+    #[arg(long, default_value = "1s", value_parser = parse_duration, requires = "task_query_limit")]
+    task_query_window: Duration,
     /// Pause between SSE frames (e.g. `20ms`).
     #[arg(long, default_value = "0ms", value_parser = parse_duration)]
     sse_frame_interval: Duration,
@@ -155,6 +163,12 @@ fn config(args: &Args) -> Result<EmulatorConfig, String> {
         });
     if let Some(key) = &args.api_key {
         cfg = cfg.with_api_key(key.clone());
+    }
+    if let Some(max) = args.task_query_limit {
+        if max == 0 {
+            return Err("--task-query-limit must be at least 1; omit it for no limit".to_owned());
+        }
+        cfg = cfg.with_task_query_limit(max, args.task_query_window);
     }
     if let (Some(cert), Some(key)) = (&args.tls_cert, &args.tls_key) {
         let read = |p: &PathBuf| {

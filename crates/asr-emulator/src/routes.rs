@@ -12,7 +12,8 @@
 //! | `POST /api/v1/services/audio/asr/customization` | vocabulary | yes |
 //! | `POST /api/v1/services/aigc/multimodal-generation/generation` | multimodal_generation | yes |
 //! | `POST /compatible-mode/v1/chat/completions` | chat_completions | yes (OpenAI-shaped 401) |
-//! | `GET /__emulator/requests[?endpoint=name]` | request log and per-endpoint counts | no |
+//! | `GET /__emulator/requests[?endpoint=name]` | request log, per-endpoint counts and refusals | no |
+//! | `GET /__emulator/stats` | per-endpoint counts and task-API refusals, without the log | no |
 //! | `GET`/`POST /__emulator/faults` | read / replace the fault rules (JSON) | no |
 //! | `POST /__emulator/reset` | forget tasks, uploads, vocabularies, log; restore start faults | no |
 
@@ -33,6 +34,7 @@ use crate::config::EmulatorConfig;
 use crate::faults::{Decision, Endpoint, Fault, FaultConfig, FaultState};
 use crate::fetch;
 use crate::log::{LogEntry, RequestLog, loggable_body, loggable_headers};
+use crate::quota::TaskQuota;
 use crate::reply::Reply;
 use crate::rng::{ContentHash, Rng, mix};
 use crate::sync;
@@ -74,6 +76,7 @@ pub(crate) struct Inner {
     tasks: Tasks,
     uploads: Uploads,
     vocabularies: Vocabularies,
+    quota: TaskQuota,
 }
 
 impl Inner {
@@ -96,6 +99,7 @@ impl Inner {
             tasks,
             uploads: Uploads::default(),
             vocabularies: Vocabularies::new(config.vocabulary_ready_after, config.vocabulary_quota),
+            quota: TaskQuota::new(config.task_query_limit),
         }
     }
 }
@@ -494,6 +498,15 @@ fn dispatch(
     } else {
         String::new()
     };
+    if endpoint.is_task_api() && !g.quota.admit(&api_key_id, now) {
+        let reply = Reply::error(
+            429,
+            request_id,
+            "Throttling.RateQuota",
+            "Requests rate limit exceeded, please try again later.",
+        );
+        return (reply, Vec::new());
+    }
     let json_body = || -> Result<Value, Reply> {
         serde_json::from_slice(body).map_err(|e| {
             endpoint_error(
@@ -713,6 +726,7 @@ where
                 None => (200, shared.lock().log.to_json(None)),
             }
         }
+        ("GET", "stats") => (200, shared.lock().log.stats()),
         ("POST", "reset") => {
             shared.reset();
             (200, json!({"reset": true}))
@@ -733,7 +747,7 @@ where
         }
         _ => (
             404,
-            json!({"error": "unknown admin endpoint; use GET /__emulator/requests, GET|POST /__emulator/faults or POST /__emulator/reset"}),
+            json!({"error": "unknown admin endpoint; use GET /__emulator/requests, GET /__emulator/stats, GET|POST /__emulator/faults or POST /__emulator/reset"}),
         ),
     };
     json_response(status, &value, Vec::new())

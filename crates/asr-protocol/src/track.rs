@@ -90,7 +90,8 @@ const MAX_WINDOW_MS: i64 = 24 * 3600 * 1000;
 #[non_exhaustive]
 pub struct TrackPolicy {
     /// Task-API requests per second the tracker plans with: what the caller's rate limiter
-    /// sustains. The default, 16, is the client's default budget (18 requests in any 1.1 s).
+    /// sustains. The default, 16, is a little under the client's default budget (18 requests
+    /// counting in any second, each until a second after its answer).
     /// The limiter enforces the rate; the tracker only decides how to spend it.
     pub query_rate: f64,
     /// The share of `query_rate` spent on learning completion (polls or sweeps); the rest is

@@ -497,15 +497,13 @@ impl Client {
 }
 
 /// Task-API requests in flight at once. Enough to keep the budget busy over a slow link
-/// (18 per 1.1 s at up to a second per answer); more would only wait for tokens.
+/// (18 per second at up to a second per answer); more would only wait for tokens.
 const TASK_LANE: usize = 16;
 
-/// The task-API budget for a configured rate: the rate (two below the service's 20 by
-/// default) in any window of 1.1 s, 100 ms of arrival jitter absorbed, halved on a 429.
+/// The task-API budget for a configured rate (two below the service's 20 by default): each
+/// request counts from its send until a second after its answer, halved on a 429.
 pub(crate) fn query_limiter(per_second: f64) -> RateLimiter {
-    RateLimiter::new(per_second)
-        .with_guard(Duration::from_millis(100))
-        .adaptive(true)
+    RateLimiter::new(per_second).adaptive(true)
 }
 
 /// The fresh URL for the file whose (expired) URL was `old`: same path, or same position.

@@ -350,12 +350,13 @@ impl Config {
     /// (default 18: two below the service's per-account limit of 20), shared by every wait,
     /// tracker, list and cancel of the client.
     ///
-    /// It is an exact sliding window, 100 ms longer than a second: an idle budget lets the
-    /// whole part of the rate go out at once, and no window of 1.1 s ever holds more, so
-    /// requests delayed on their way by up to 100 ms still arrive within the rate (about 16.4
-    /// per second sustained at the default). Each request takes its token right before it is
-    /// sent. A 429 from the task API halves the rate, which then recovers by one per second
-    /// every 5 s. A rate below one allows one request per `1 / rate` seconds (plus 100 ms).
+    /// It is a sliding window: an idle budget lets the whole part of the rate go out at once,
+    /// and each request counts from the moment it is sent until one second after its answer
+    /// arrived, so however long a request took to reach the service, no second there holds
+    /// more than the rate (the price is the round trip: the rate per 1 s plus round trip).
+    /// Each request takes its token right before it is sent. A 429 from the task API halves
+    /// the rate, which then recovers by one per second every 5 s. A rate below one allows one
+    /// request per `1 / rate` seconds.
     #[must_use]
     pub fn with_query_rate(mut self, per_second: f64) -> Self {
         self.query_rate = per_second;

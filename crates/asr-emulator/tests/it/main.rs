@@ -6,6 +6,7 @@ mod binary;
 mod client;
 mod faults;
 mod fetch;
+mod quota;
 mod submit;
 mod tasks;
 mod tls;

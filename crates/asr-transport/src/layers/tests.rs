@@ -436,14 +436,13 @@ fn rates_map_to_an_exact_window() {
             "rate {rate}"
         );
     }
-    // The client's default: two below the service's 20, in a window 100 ms longer than a
-    // second, which sustains 16.4 per second.
+    // The client's default: two below the service's 20.
     let default = default_limiter();
     assert_eq!(
         (default.max_sends(), default.window()),
-        (18, Duration::from_millis(1100))
+        (18, Duration::from_secs(1))
     );
-    assert!((default.sustained_rate() - 18.0 / 1.1).abs() < 1e-9);
+    assert_eq!(default.sustained_rate(), 18.0, "no round trip measured yet");
 }
 
 #[tokio::test(start_paused = true)]
@@ -465,25 +464,25 @@ async fn query_budget_lets_a_burst_of_n_out_at_once_when_idle() {
 async fn the_next_send_waits_until_the_oldest_leaves_the_window() {
     let limiter = default_limiter();
     let started = Instant::now();
-    limiter.acquire().await;
+    drop(limiter.acquire().await);
     tokio::time::sleep(Duration::from_millis(300)).await;
     for _ in 0..17 {
-        limiter.acquire().await;
+        drop(limiter.acquire().await);
     }
     assert_eq!(Instant::now() - started, Duration::from_millis(300));
-    // The 19th goes out exactly when the first send leaves the 1.1 s window, the 20th when the
+    // The 19th goes out exactly when the first send leaves the window, the 20th when the
     // second does (a token bucket or a fixed window would get at least one of these wrong).
-    limiter.acquire().await;
-    assert_eq!(Instant::now() - started, Duration::from_millis(1100));
-    limiter.acquire().await;
-    assert_eq!(Instant::now() - started, Duration::from_millis(1400));
+    drop(limiter.acquire().await);
+    assert_eq!(Instant::now() - started, Duration::from_secs(1));
+    drop(limiter.acquire().await);
+    assert_eq!(Instant::now() - started, Duration::from_millis(1300));
 }
 
 #[tokio::test(start_paused = true)]
 async fn waiters_are_served_in_the_order_they_asked() {
     let limiter = Arc::new(RateLimiter::sliding_window(1, Duration::from_secs(1)));
     let started = Instant::now();
-    limiter.acquire().await;
+    drop(limiter.acquire().await);
     let served = Arc::new(Mutex::new(Vec::new()));
     // Polled in order 0..5 but asking in reverse (waiter 4 first): a limiter that let the
     // first-polled waiter win would serve them 0..5.
@@ -492,7 +491,7 @@ async fn waiters_are_served_in_the_order_they_asked() {
         let served = served.clone();
         async move {
             tokio::time::sleep(Duration::from_millis(10 * (5 - k))).await;
-            limiter.acquire().await;
+            drop(limiter.acquire().await);
             served.lock().unwrap().push((k, Instant::now() - started));
         }
     });
@@ -509,12 +508,12 @@ async fn waiters_are_served_in_the_order_they_asked() {
 async fn a_cancelled_waiter_does_not_use_up_the_budget() {
     let limiter = RateLimiter::sliding_window(1, Duration::from_secs(1));
     let started = Instant::now();
-    limiter.acquire().await;
+    drop(limiter.acquire().await);
     let gave_up = tokio::time::timeout(Duration::from_millis(500), limiter.acquire()).await;
     assert!(gave_up.is_err(), "the second send must wait for the window");
-    limiter.acquire().await;
+    drop(limiter.acquire().await);
     assert_eq!(Instant::now() - started, Duration::from_secs(1));
-    limiter.acquire().await;
+    drop(limiter.acquire().await);
     assert_eq!(Instant::now() - started, Duration::from_secs(2));
 }
 
@@ -532,10 +531,10 @@ async fn five_hundred_waiters_never_exceed_the_budget_and_use_all_of_it() {
     }
     let times = script.arrival_times();
     assert_eq!(times.len(), 500);
-    assert_eq!(busiest_window(&times, Duration::from_millis(1100)), 18);
-    // Full use of the budget: 18 every 1.1 s, the last batch 27 windows in.
+    assert_eq!(busiest_window(&times, Duration::from_secs(1)), 18);
+    // Full use of the budget: 18 at each whole second, the last batch 27 s in.
     let expected: Vec<_> = (0..500u64)
-        .map(|i| started + Duration::from_millis(1100) * u32::try_from(i / 18).unwrap())
+        .map(|i| started + Duration::from_secs(i / 18))
         .collect();
     assert_eq!(times, expected);
 }
@@ -601,7 +600,8 @@ async fn every_attempt_takes_its_token_right_before_it_is_sent() {
 /// The cause of 429s under load: a token taken before the request waited for a concurrency
 /// permit let requests that queued for permits leave together. Here four slow downloads hold
 /// all four permits for 1.5 s while four task queries queue; the budget is two per second.
-/// Tokens taken at the start would send all four queries at 1.5 s.
+/// Tokens taken at the start would send all four queries at 1.5 s. (Every answer takes 1.5 s
+/// here, so the third query waits for a second after the first one's answer, at 3 s.)
 #[tokio::test(start_paused = true)]
 async fn queries_queued_for_permits_do_not_leave_together() {
     let mut script = Script::new(vec![Outcome::Status(200, None)]);
@@ -625,8 +625,8 @@ async fn queries_queued_for_permits_do_not_leave_together() {
     let query_times: Vec<Duration> = times[4..].iter().map(|t| *t - started).collect();
     assert_eq!(
         query_times,
-        [1500, 1500, 2500, 2500].map(Duration::from_millis),
-        "two per second from the moment they could be sent"
+        [1500, 1500, 4000, 4000].map(Duration::from_millis),
+        "two at once when they could be sent, the next two a second after those answers"
     );
 }
 
@@ -639,7 +639,7 @@ async fn a_429_halves_the_rate_once_per_window_and_it_recovers_slowly() {
     // The rest of the same burst of refusals counts once.
     limiter.throttled();
     assert_eq!(limiter.current_rate(), 9.0);
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
     limiter.throttled();
     assert_eq!(limiter.current_rate(), 4.5);
     // One per second back every 5 s, up to the configured rate.
@@ -652,9 +652,57 @@ async fn a_429_halves_the_rate_once_per_window_and_it_recovers_slowly() {
     // Never below one per second.
     for _ in 0..10 {
         limiter.throttled();
-        tokio::time::sleep(Duration::from_millis(1100)).await;
+        tokio::time::sleep(Duration::from_secs(1)).await;
     }
     assert_eq!(limiter.current_rate(), 1.0);
+}
+
+/// A send that is slow to answer keeps counting until a second after its answer: wherever in
+/// those two seconds it reached the service, the next one cannot land in the same second.
+#[tokio::test(start_paused = true)]
+async fn a_send_counts_until_a_second_after_its_answer() {
+    let mut script = Script::new(vec![Outcome::Status(200, None)]);
+    script.latency = Duration::from_secs(2);
+    let mut s = settings(0);
+    s.limiter = Arc::new(RateLimiter::new(1.0));
+    let svc = stack(script.service(), s);
+    let started = Instant::now();
+    let (a, b) = tokio::join!(
+        svc.clone().oneshot(task_query()),
+        svc.clone().oneshot(task_query())
+    );
+    assert!(a.is_ok() && b.is_ok());
+    let times: Vec<Duration> = script
+        .arrival_times()
+        .iter()
+        .map(|t| *t - started)
+        .collect();
+    assert_eq!(times, [Duration::ZERO, Duration::from_secs(3)]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_cancelled_send_counts_as_finished_when_it_was_dropped() {
+    let limiter = RateLimiter::new(1.0);
+    let started = Instant::now();
+    let permit = limiter.acquire().await;
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    drop(permit);
+    drop(limiter.acquire().await);
+    assert_eq!(Instant::now() - started, Duration::from_millis(1700));
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_sustained_rate_counts_the_round_trip() {
+    let limiter = default_limiter();
+    let permit = limiter.acquire().await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    drop(permit);
+    // 18 per 1.5 s: one second of window plus half a second of answer.
+    assert!(
+        (limiter.sustained_rate() - 12.0).abs() < 1e-9,
+        "{}",
+        limiter.sustained_rate()
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -662,11 +710,11 @@ async fn a_lowered_rate_spaces_the_next_sends() {
     let limiter = default_limiter();
     let started = Instant::now();
     limiter.throttled();
-    // Nine per 1.1 s now: the tenth waits for the first to leave the window.
+    // Nine per second now: the tenth waits for the first to leave the window.
     for _ in 0..10 {
-        limiter.acquire().await;
+        drop(limiter.acquire().await);
     }
-    assert_eq!(Instant::now() - started, Duration::from_millis(1100));
+    assert_eq!(Instant::now() - started, Duration::from_secs(1));
 }
 
 #[tokio::test(start_paused = true)]

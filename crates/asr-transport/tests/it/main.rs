@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod api;
+mod budget;
 mod faults;
 mod proxy;
 mod tls;
