@@ -42,8 +42,8 @@ const ENABLE: HeaderValue = HeaderValue::from_static("enable");
 /// What a DashScope request carries besides method and path.
 #[derive(Default)]
 pub(crate) struct Extras {
-    /// `X-DashScope-Async: enable`.
-    pub(crate) async_submit: bool,
+    /// `X-DashScope-Async: enable`: async submits, and task queries (protocol §11 item 1).
+    pub(crate) async_mode: bool,
     /// `X-DashScope-OssResourceResolve: enable`.
     pub(crate) oss_resolve: bool,
 }
@@ -73,7 +73,7 @@ pub(crate) fn dashscope_request(
     if body.is_some() {
         builder = builder.header(CONTENT_TYPE, JSON);
     }
-    if extras.async_submit {
+    if extras.async_mode {
         builder = builder.header(X_DASHSCOPE_ASYNC, ENABLE);
     }
     if let Some(ws) = &ctx.workspace {

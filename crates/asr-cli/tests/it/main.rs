@@ -7,6 +7,7 @@
 mod batch;
 mod cli;
 mod commands;
+mod coverage;
 mod exit_codes;
 mod render;
 mod util;

@@ -4,6 +4,7 @@
 mod admin;
 mod binary;
 mod client;
+mod coverage;
 mod faults;
 mod fetch;
 mod quota;

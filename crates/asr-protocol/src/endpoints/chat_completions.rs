@@ -52,7 +52,7 @@ pub fn build(
     request.validate()?;
     let body = to_json("chat completion request", request)?;
     let extras = Extras {
-        async_submit: false,
+        async_mode: false,
         oss_resolve: request.uses_oss_urls(),
     };
     let url = format!("{}{PATH}", ctx.compatible_base);

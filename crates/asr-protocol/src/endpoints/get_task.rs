@@ -1,6 +1,9 @@
 //! `GET /tasks/{task_id}` — query an async task (status, per-file results, usage).
 //!
-//! Protocol §2.5, §4.3; <https://help.aliyun.com/zh/model-studio/manage-asynchronous-tasks>.
+//! Protocol §2.5, §4.3, §11 item 1; <https://help.aliyun.com/zh/model-studio/manage-asynchronous-tasks>.
+//!
+//! The query carries `X-DashScope-Async: enable`, as the API reference's example and the
+//! official Node SDK send it; the Python SDK omits it, and the service accepts both.
 
 use bytes::Bytes;
 use http::Method;
@@ -43,13 +46,11 @@ pub fn build(
     ctx: &RequestContext,
 ) -> Result<http::Request<Vec<u8>>, BuildError> {
     let path = format!("/tasks/{}", task_segment(&request.task_id)?);
-    dashscope_request(
-        Method::GET,
-        &ctx.native_url(&path),
-        ctx,
-        None,
-        Extras::default(),
-    )
+    let extras = Extras {
+        async_mode: true,
+        ..Extras::default()
+    };
+    dashscope_request(Method::GET, &ctx.native_url(&path), ctx, None, extras)
 }
 
 /// The task id as a path segment.

@@ -140,7 +140,7 @@ pub fn build(
         ),
     };
     let extras = Extras {
-        async_submit: false,
+        async_mode: false,
         oss_resolve: oss,
     };
     let mut built =

@@ -30,7 +30,7 @@ pub fn build(
     request.validate()?;
     let body = to_json("qwen filetrans request", request)?;
     let extras = Extras {
-        async_submit: true,
+        async_mode: true,
         oss_resolve: is_oss_url(&request.input.file_url),
     };
     dashscope_request(

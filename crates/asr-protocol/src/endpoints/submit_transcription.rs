@@ -34,7 +34,7 @@ pub fn build(
     request.validate()?;
     let body = to_json("transcription request", request)?;
     let extras = Extras {
-        async_submit: true,
+        async_mode: true,
         oss_resolve: request.input.file_urls.iter().any(|u| is_oss_url(u)),
     };
     dashscope_request(

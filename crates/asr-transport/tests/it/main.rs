@@ -5,6 +5,7 @@
 
 mod api;
 mod budget;
+mod coverage;
 mod faults;
 mod proxy;
 mod tls;
