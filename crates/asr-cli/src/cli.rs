@@ -115,6 +115,8 @@ pub enum Command {
     /// Create, list, show, update, delete or sync hot-word vocabularies.
     #[command(subcommand)]
     Vocab(crate::commands::vocab::VocabCommand),
+    /// Mint a temporary API key (`st-…`, 1 s to 30 min) to hand to a worker instead of yours.
+    Token(crate::commands::token::TokenArgs),
     /// Render saved result documents into other formats, offline.
     Render(RenderArgs),
     /// Run the DashScope emulator on 127.0.0.1 until interrupted.

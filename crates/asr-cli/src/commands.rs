@@ -7,6 +7,7 @@ mod job;
 pub mod recognize;
 mod render;
 mod tasks;
+pub mod token;
 mod transcribe;
 pub mod vocab;
 
@@ -40,6 +41,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Emulator(args) => emulator::run(&args).await,
         Command::Recognize(args) => recognize::run(&args, &conn, &global).await,
         Command::Vocab(cmd) => vocab::run(cmd, &conn, &global).await,
+        Command::Token(args) => token::run(&args, &conn, &global).await,
     }
 }
 

@@ -1,27 +1,19 @@
 //! How errors from the library crates map to exit codes.
 //!
-//! The rule: the service refusing the credentials is 4, the service refusing the request (or
-//! the task failing on it) is 5, anything transient (connection, timeout, throttling or 5xx
-//! after the retries) is 6, and a request our own validation refused is 3.
+//! The rule: the service refusing the credentials (a bad key, no permission, an account in
+//! arrears) is 4, the service refusing the request (content moderation, a used-up quota, a bad
+//! parameter) or the task failing on it is 5, anything transient (connection, timeout,
+//! throttling or 5xx after the retries) is 6, and a request our own validation refused is 3.
+//! The kinds come from the library's typed codes ([`ErrorCategory`]), never from matching
+//! strings here.
 
 use std::error::Error as StdError;
 
-use asr_protocol::{BuildError, PollError, ResponseError};
+use asr_protocol::{BuildError, ErrorCategory, PollError, ResponseError};
 use asr_transport::Error as TransportError;
 use asr_types::ValidationError;
 
 use crate::exit::Kind;
-
-/// Codes that mean "these credentials may not do this", whatever the HTTP status.
-const AUTH_CODES: &[&str] = &[
-    "InvalidApiKey",
-    "invalid_api_key",
-    "NOT AUTHORIZED",
-    "Arrearage",
-    "AccessDenied.Unpurchased",
-    "Model.AccessDenied",
-    "Workspace.AccessDenied",
-];
 
 /// The exit-code kind of one error from `asr-types`, `asr-protocol` or `asr-transport`, if it is
 /// one of theirs.
@@ -57,24 +49,15 @@ fn transport(e: &TransportError) -> Kind {
 }
 
 fn response(e: &ResponseError) -> Kind {
-    let status = e.status().as_u16();
-    if e.code().is_some_and(|c| AUTH_CODES.contains(&c)) || status == 401 {
-        return Kind::Auth;
-    }
-    // A 403 from the service is about permission, except the documented request mistakes
-    // (sync/async mode) and an expired upload policy, which say nothing about the key.
-    if status == 403 && e.code() == Some("AccessDenied") {
-        let not_about_the_key = matches!(e, ResponseError::Api(api) if {
-            let m = api.message.to_ascii_lowercase();
-            m.contains("synchronous calls") || m.contains("policy")
-        });
-        return if not_about_the_key {
-            Kind::Rejected
-        } else {
-            Kind::Auth
-        };
-    }
-    if e.retryability().is_retryable() {
+    // The library types the code and reads the message of a bare `AccessDenied` (a sync/async
+    // mode mistake or an expired upload policy says nothing about the key).
+    let refused_credentials = matches!(
+        e.category(),
+        Some(ErrorCategory::Credentials | ErrorCategory::Permission | ErrorCategory::Billing)
+    );
+    if refused_credentials || e.status().as_u16() == 401 {
+        Kind::Auth
+    } else if e.retryability().is_retryable() {
         Kind::Network
     } else {
         Kind::Rejected

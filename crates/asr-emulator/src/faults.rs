@@ -1,4 +1,5 @@
-//! Fault injection: throttling, server errors, dropped connections, delays, truncated bodies.
+//! Fault injection: throttling, server errors, dropped connections, delays, truncated bodies,
+//! and any of the service's documented refusals ([`SERVICE_ERRORS`]).
 //!
 //! Faults are set per [`Endpoint`] (or for all endpoints at once) in
 //! [`EmulatorConfig`](crate::EmulatorConfig), by the binary's `--fault` flags, or at run time by
@@ -37,13 +38,15 @@ pub enum Endpoint {
     MultimodalGeneration,
     /// `POST /compatible-mode/v1/chat/completions`.
     ChatCompletions,
+    /// `POST /api/v1/tokens` (temporary API keys).
+    Tokens,
     /// Any other path.
     NotFound,
 }
 
 impl Endpoint {
     /// Every endpoint, in a stable order.
-    pub const ALL: [Endpoint; 11] = [
+    pub const ALL: [Endpoint; 12] = [
         Endpoint::Submit,
         Endpoint::GetTask,
         Endpoint::CancelTask,
@@ -54,6 +57,7 @@ impl Endpoint {
         Endpoint::Vocabulary,
         Endpoint::MultimodalGeneration,
         Endpoint::ChatCompletions,
+        Endpoint::Tokens,
         Endpoint::NotFound,
     ];
 
@@ -70,6 +74,7 @@ impl Endpoint {
             Endpoint::Vocabulary => "vocabulary",
             Endpoint::MultimodalGeneration => "multimodal_generation",
             Endpoint::ChatCompletions => "chat_completions",
+            Endpoint::Tokens => "tokens",
             Endpoint::NotFound => "not_found",
         }
     }
@@ -99,10 +104,90 @@ impl Endpoint {
     }
 }
 
+/// A refusal the service documents, which a fault rule can make an endpoint answer
+/// (protocol §1.6, §11 item 9).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ServiceError {
+    /// The `code` of the error body.
+    pub code: &'static str,
+    /// The HTTP status it comes with.
+    pub status: u16,
+    /// The `message` of the error body.
+    pub message: &'static str,
+}
+
+const fn service_error(code: &'static str, status: u16, message: &'static str) -> ServiceError {
+    ServiceError {
+        code,
+        status,
+        message,
+    }
+}
+
+/// Every refusal [`FaultRule::error`] can name: the ones whose fix is the user's (never worth
+/// retrying) and the rate limits that are.
+pub const SERVICE_ERRORS: &[ServiceError] = &[
+    service_error(
+        "Arrearage",
+        400,
+        "Access denied, please make sure your account is in good standing.",
+    ),
+    service_error(
+        "DataInspectionFailed",
+        400,
+        "Input or output data may contain inappropriate content.",
+    ),
+    service_error("InvalidApiKey", 401, "Invalid API-key provided."),
+    service_error(
+        "AccessDenied",
+        403,
+        "Access denied: this API key may not call this API.",
+    ),
+    service_error(
+        "AccessDenied.Unpurchased",
+        403,
+        "Access to this model is denied: it has not been purchased for this account.",
+    ),
+    service_error(
+        "Model.AccessDenied",
+        403,
+        "This API key may not use the requested model.",
+    ),
+    service_error(
+        "Workspace.AccessDenied",
+        403,
+        "This API key may not use the requested workspace.",
+    ),
+    service_error(
+        "Throttling.AllocationQuota",
+        429,
+        "Allocated quota exceeded, please increase your quota limit.",
+    ),
+    service_error(
+        "AllocationQuota.FreeTierOnly",
+        403,
+        "The free tier of the model has been exhausted; turn off the free-tier-only mode to continue on a paid basis.",
+    ),
+    service_error("Throttling", 429, "Requests throttling triggered."),
+    service_error(
+        "Throttling.RateQuota",
+        429,
+        "Requests rate limit exceeded, please try again later.",
+    ),
+    service_error("Throttling.BurstRate", 429, "Request burst rate exceeded."),
+];
+
+/// The documented refusal with this code.
+pub fn service_error_named(code: &str) -> Option<&'static ServiceError> {
+    SERVICE_ERRORS.iter().find(|e| e.code == code)
+}
+
 /// The faults for one endpoint. Probabilities are in `[0, 1]`; all default to 0.
 ///
-/// At most one of drop / throttle / server error / unavailable / lose-response / truncate
-/// happens per request, checked in that order; the delay applies independently.
+/// A set [`FaultRule::error`] answers first (within the limit); otherwise at most one of drop /
+/// throttle / server error / unavailable / lose-response / truncate happens per request,
+/// checked in that order; the delay applies independently.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct FaultRule {
@@ -129,6 +214,9 @@ pub struct FaultRule {
     /// Inject at most this many faults (delays not counted), then stop: handy for "the first
     /// request fails, the retry succeeds" tests. `None` = unlimited.
     pub limit: Option<u64>,
+    /// Answer every request with this documented refusal (one of [`SERVICE_ERRORS`]), before
+    /// any other fault and without drawing from the seeded dice.
+    pub error: Option<&'static ServiceError>,
 }
 
 impl Default for FaultRule {
@@ -144,6 +232,7 @@ impl Default for FaultRule {
             delay: Duration::ZERO,
             delay_probability: 1.0,
             limit: None,
+            error: None,
         }
     }
 }
@@ -209,6 +298,15 @@ impl FaultRule {
         self
     }
 
+    /// Answers with the documented refusal `code` (see [`SERVICE_ERRORS`]).
+    ///
+    /// # Errors
+    /// The code is not one of [`SERVICE_ERRORS`]; the message lists them.
+    pub fn with_error(mut self, code: &str) -> Result<Self, String> {
+        self.error = Some(known_error(code, "error")?);
+        Ok(self)
+    }
+
     fn to_json(&self) -> Value {
         json!({
             "throttle": self.throttle,
@@ -221,6 +319,7 @@ impl FaultRule {
             "delay_ms": u64::try_from(self.delay.as_millis()).unwrap_or(u64::MAX),
             "delay_probability": self.delay_probability,
             "limit": self.limit,
+            "error": self.error.map(|e| e.code),
         })
     }
 
@@ -253,17 +352,34 @@ impl FaultRule {
                 "delay_ms" => rule.delay = Duration::from_millis(int()?),
                 "delay_probability" => rule.delay_probability = prob()?,
                 "limit" => rule.limit = if value.is_null() { None } else { Some(int()?) },
+                "error" => {
+                    rule.error = match value {
+                        Value::Null => None,
+                        Value::String(code) => Some(known_error(code, &field)?),
+                        _ => return Err(format!("`{field}`: expected an error code string")),
+                    }
+                }
                 _ => {
                     return Err(format!(
                         "`{field}`: unknown fault setting; use throttle, retry_after_secs, \
                          server_error, unavailable, drop, lose_response, truncate, delay_ms, \
-                         delay_probability or limit"
+                         delay_probability, limit or error"
                     ));
                 }
             }
         }
         Ok(rule)
     }
+}
+
+fn known_error(code: &str, field: &str) -> Result<&'static ServiceError, String> {
+    service_error_named(code).ok_or_else(|| {
+        let codes: Vec<&str> = SERVICE_ERRORS.iter().map(|e| e.code).collect();
+        format!(
+            "`{field}`: `{code}` is not a documented refusal the emulator knows; use one of {}",
+            codes.join(", ")
+        )
+    })
 }
 
 /// Fault rules for the whole emulator: one optional rule for every endpoint, and per-endpoint
@@ -310,10 +426,11 @@ impl FaultConfig {
     /// Parses the JSON form: an object whose keys are endpoint names (see [`Endpoint::name`])
     /// or `"*"` for all endpoints, and whose values are objects with any of `throttle`,
     /// `retry_after_secs`, `server_error`, `unavailable`, `drop`, `lose_response`, `truncate`,
-    /// `delay_ms`, `delay_probability`, `limit`.
+    /// `delay_ms`, `delay_probability`, `limit`, and `error` (a code of [`SERVICE_ERRORS`]).
     ///
     /// ```json
     /// {"*": {"throttle": 0.3, "retry_after_secs": 1}, "submit": {"lose_response": 1, "limit": 1}}
+    /// {"submit": {"error": "Arrearage"}}
     /// ```
     ///
     /// # Errors
@@ -358,6 +475,7 @@ pub(crate) enum Fault {
     Unavailable,
     LoseResponse,
     Truncate,
+    Error(&'static ServiceError),
 }
 
 impl Fault {
@@ -370,6 +488,7 @@ impl Fault {
             Fault::Unavailable => "unavailable",
             Fault::LoseResponse => "lose_response",
             Fault::Truncate => "truncate",
+            Fault::Error(_) => "error",
         }
     }
 }
@@ -402,6 +521,23 @@ impl FaultState {
         let Some(rule) = self.config.rule_mut(e) else {
             return Decision::default();
         };
+        if let Some(error) = rule.error {
+            // No draws: a refusal is deterministic and leaves the dice sequence alone.
+            let spent = match &mut rule.limit {
+                Some(0) => true,
+                Some(n) => {
+                    *n -= 1;
+                    false
+                }
+                None => false,
+            };
+            if !spent {
+                return Decision {
+                    fault: Some(Fault::Error(error)),
+                    delay: Duration::ZERO,
+                };
+            }
+        }
         let rng = &mut self.rng;
         // Seven draws, always, so that the sequence does not depend on which faults are set.
         let rolls = [

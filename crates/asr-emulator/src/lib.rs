@@ -1,8 +1,8 @@
 //! A local DashScope-compatible speech server for offline use and tests.
 //!
 //! `asr-emulator` answers the DashScope recorded-file transcription API — async submits, task
-//! queries, cancel, list, result documents, temporary uploads, vocabularies and the sync
-//! endpoints — on 127.0.0.1, from its own reading of the protocol. It never depends on
+//! queries, cancel, list, result documents, temporary uploads, vocabularies, temporary API
+//! keys and the sync endpoints — on 127.0.0.1, from its own reading of the protocol. It never depends on
 //! `asr-types` or `asr-protocol` (a bug in our client must not hide by agreeing with itself),
 //! never calls the real service, and only touches the network beyond its own socket when
 //! `--fetch` is on.
@@ -43,6 +43,7 @@ mod server;
 mod sync;
 mod tasks;
 mod tls;
+mod tokens;
 pub mod transcript;
 mod uploads;
 mod vocabulary;
@@ -57,7 +58,9 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub use config::{AllFailedStatus, EmulatorConfig, TlsConfig};
-pub use faults::{Endpoint, FaultConfig, FaultRule};
+pub use faults::{
+    Endpoint, FaultConfig, FaultRule, SERVICE_ERRORS, ServiceError, service_error_named,
+};
 pub use quota::TaskQueryLimit;
 pub use rng::ContentHash;
 pub use wav::WavInfo;

@@ -57,7 +57,7 @@ struct Args {
     /// list_tasks, result, upload_policy, upload, vocabulary, multimodal_generation,
     /// chat_completions, not_found, or `*`. Settings: throttle, retry_after_secs,
     /// server_error, unavailable, drop, lose_response, truncate, delay_ms, delay_probability,
-    /// limit.
+    /// limit, error (a documented refusal: `submit:error=Arrearage`, `*:error=DataInspectionFailed`).
     #[arg(long = "fault", value_name = "ENDPOINT:SETTING=VALUE")]
     faults: Vec<String>,
     /// Fault rules as JSON (the `POST /__emulator/faults` format), or `@file` to read a file.
@@ -131,8 +131,12 @@ fn fault_config(args: &Args) -> Result<FaultConfig, String> {
                 "--fault `{flag}`: expected ENDPOINT:SETTING=VALUE, e.g. submit:throttle=0.3"
             ));
         };
-        let value: Value = serde_json::from_str(value)
-            .map_err(|_| format!("--fault `{flag}`: the value must be a number"))?;
+        // `error=Arrearage` names a code; every other setting is a number.
+        let value: Value = match setting {
+            "error" => Value::String(value.to_owned()),
+            _ => serde_json::from_str(value)
+                .map_err(|_| format!("--fault `{flag}`: the value must be a number"))?,
+        };
         let entry = root
             .entry(endpoint.to_owned())
             .or_insert_with(|| Value::Object(Map::new()));

@@ -12,6 +12,7 @@
 //! | `POST /api/v1/services/audio/asr/customization` | vocabulary | yes |
 //! | `POST /api/v1/services/aigc/multimodal-generation/generation` | multimodal_generation | yes |
 //! | `POST /compatible-mode/v1/chat/completions` | chat_completions | yes (OpenAI-shaped 401) |
+//! | `POST /api/v1/tokens?expire_in_seconds=N` | tokens (mint an `st-` key) | yes, not by an `st-` key |
 //! | `GET /__emulator/requests[?endpoint=name]` | request log, per-endpoint counts and refusals | no |
 //! | `GET /__emulator/stats` | per-endpoint counts and task-API refusals, without the log | no |
 //! | `GET`/`POST /__emulator/faults` | read / replace the fault rules (JSON) | no |
@@ -39,6 +40,7 @@ use crate::reply::Reply;
 use crate::rng::{ContentHash, Rng, mix};
 use crate::sync;
 use crate::tasks::{FetchJob, TaskSettings, Tasks, parse_submit};
+use crate::tokens::{self, Tokens};
 use crate::transcript::SyncCtx;
 use crate::uploads::{self, Uploads, oss_error};
 use crate::vocabulary::Vocabularies;
@@ -77,6 +79,7 @@ pub(crate) struct Inner {
     uploads: Uploads,
     vocabularies: Vocabularies,
     quota: TaskQuota,
+    tokens: Tokens,
 }
 
 impl Inner {
@@ -100,6 +103,7 @@ impl Inner {
             uploads: Uploads::default(),
             vocabularies: Vocabularies::new(config.vocabulary_ready_after, config.vocabulary_quota),
             quota: TaskQuota::new(config.task_query_limit),
+            tokens: Tokens::default(),
         }
     }
 }
@@ -183,6 +187,7 @@ pub(crate) fn classify(method: &Method, path: &str) -> (Endpoint, Option<String>
         "/api/v1/services/audio/asr/transcription" if post => return (Endpoint::Submit, None),
         "/api/v1/tasks" if get => return (Endpoint::ListTasks, None),
         "/api/v1/uploads" if get => return (Endpoint::UploadPolicy, None),
+        "/api/v1/tokens" if post => return (Endpoint::Tokens, None),
         UPLOAD_PATH if post => return (Endpoint::Upload, None),
         "/api/v1/services/audio/asr/customization" if post => return (Endpoint::Vocabulary, None),
         "/api/v1/services/aigc/multimodal-generation/generation" if post => {
@@ -211,8 +216,22 @@ pub(crate) fn classify(method: &Method, path: &str) -> (Endpoint, Option<String>
     (Endpoint::NotFound, None)
 }
 
-/// Checks `Authorization: Bearer …`; returns a stable, non-secret id for the key.
-fn authorize(config: &EmulatorConfig, headers: &HeaderMap) -> Result<String, &'static str> {
+/// A caller that passed [`authorize`].
+struct Caller {
+    /// A stable, non-secret id for the key (a temporary key has its minting key's id).
+    key_id: String,
+    /// Whether the key is a temporary `st-` key.
+    temporary: bool,
+}
+
+/// Checks `Authorization: Bearer …`: the configured key (or any `sk-…` when none is set), or
+/// a temporary key minted here that has not expired.
+fn authorize(
+    config: &EmulatorConfig,
+    tokens: &Tokens,
+    now: Instant,
+    headers: &HeaderMap,
+) -> Result<Caller, &'static str> {
     let value = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -222,17 +241,31 @@ fn authorize(config: &EmulatorConfig, headers: &HeaderMap) -> Result<String, &'s
         .split_once(' ')
         .ok_or("Invalid API-key provided.")?;
     let key = key.trim();
-    let ok = scheme.eq_ignore_ascii_case("bearer")
-        && match &config.api_key {
-            Some(want) => key == want,
-            None => key.starts_with("sk-") && key.len() > 3,
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return Err("Invalid API-key provided.");
+    }
+    if key.starts_with(tokens::PREFIX) {
+        return match tokens.check(key, now) {
+            Some(parent) => Ok(Caller {
+                key_id: parent.to_owned(),
+                temporary: true,
+            }),
+            None => Err("Invalid API-key provided."),
         };
+    }
+    let ok = match &config.api_key {
+        Some(want) => key == want,
+        None => key.starts_with("sk-") && key.len() > 3,
+    };
     if !ok {
         return Err("Invalid API-key provided.");
     }
     let mut h = ContentHash::default();
     h.update(key.as_bytes());
-    Ok((mix(h.value()) % 1_000_000).to_string())
+    Ok(Caller {
+        key_id: (mix(h.value()) % 1_000_000).to_string(),
+        temporary: false,
+    })
 }
 
 /// An error in the envelope the endpoint's clients expect.
@@ -271,6 +304,7 @@ fn fault_reply(
     request_id: &str,
 ) -> (Reply, Vec<(String, String)>) {
     let (status, code, message, retry_after) = match (fault, endpoint.is_oss()) {
+        (Fault::Error(e), _) => (e.status, e.code, e.message, None),
         (Fault::Throttle { retry_after_secs }, false) => (
             429,
             if endpoint.is_compatible_mode() {
@@ -384,7 +418,10 @@ where
         return Err(DropConnection);
     }
     let early_fault = match decision.fault {
-        Some(f @ (Fault::Throttle { .. } | Fault::ServerError | Fault::Unavailable)) => Some(f),
+        Some(
+            f
+            @ (Fault::Throttle { .. } | Fault::ServerError | Fault::Unavailable | Fault::Error(_)),
+        ) => Some(f),
         _ => None,
     };
     let mut extra_headers = Vec::new();
@@ -476,9 +513,9 @@ fn dispatch(
         endpoint,
         Endpoint::Upload | Endpoint::Result | Endpoint::NotFound
     );
-    let api_key_id = if needs_auth {
-        match authorize(&shared.config, headers) {
-            Ok(k) => k,
+    let caller = if needs_auth {
+        match authorize(&shared.config, &g.tokens, now, headers) {
+            Ok(c) => c,
             Err(message) => {
                 let (code, message) = if endpoint.is_compatible_mode() {
                     (
@@ -496,9 +533,13 @@ fn dispatch(
             }
         }
     } else {
-        String::new()
+        Caller {
+            key_id: String::new(),
+            temporary: false,
+        }
     };
-    if endpoint.is_task_api() && !g.quota.admit(&api_key_id, now) {
+    let api_key_id = caller.key_id.as_str();
+    if endpoint.is_task_api() && !g.quota.admit(api_key_id, now) {
         let reply = Reply::error(
             429,
             request_id,
@@ -551,7 +592,7 @@ fn dispatch(
                         ids,
                         ..
                     } = g;
-                    tasks.submit(spec, uploads, ids, now, wall, request_id, &api_key_id)
+                    tasks.submit(spec, uploads, ids, now, wall, request_id, api_key_id)
                 }
             }
         }
@@ -621,6 +662,19 @@ fn dispatch(
                 uploads: &g.uploads,
             };
             (sync_call(endpoint, &ctx, headers, &v), none())
+        }
+        Endpoint::Tokens => {
+            let Inner { tokens, ids, .. } = g;
+            let reply = tokens.mint(
+                ids,
+                now,
+                wall,
+                request_id,
+                query.get("expire_in_seconds").map(String::as_str),
+                caller.temporary,
+                api_key_id,
+            );
+            (reply, none())
         }
         Endpoint::Upload | Endpoint::NotFound => (
             endpoint_error(

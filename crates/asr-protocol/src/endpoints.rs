@@ -13,6 +13,7 @@ use crate::error::BuildError;
 
 pub mod cancel_task;
 pub mod chat_completions;
+pub mod create_temporary_key;
 pub mod create_vocabulary;
 pub mod delete_vocabulary;
 pub mod fetch_result;

@@ -1,4 +1,8 @@
 //! Errors on either side of the wire: building a request, and reading a response.
+//!
+//! The service's codes are typed in [`code`]: [`ErrorCode`] and its [`ErrorCategory`].
+
+pub mod code;
 
 use bytes::Bytes;
 use http::{HeaderMap, StatusCode};
@@ -8,6 +12,8 @@ use serde_json::Value;
 use asr_types::{ApiErrorBody, OpenAiErrorBody, RequestId, ValidationError};
 
 use crate::retry::{self, Retryability};
+
+pub use self::code::{ErrorCategory, ErrorCode};
 
 /// Most bytes of a response body kept in an error.
 pub const SNIPPET_LIMIT: usize = 2048;
@@ -63,13 +69,21 @@ pub enum BuildError {
 }
 
 /// A well-formed error answer from the service.
+///
+/// Displays as `code: message (HTTP status, request id …)`, followed by what to do when the
+/// fix is the user's ([`ApiError::advice`]).
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{code}: {message} (HTTP {status}{})", request_id_suffix(.request_id.as_ref()))]
+#[error(
+    "{code}: {message} (HTTP {status}{}){}",
+    request_id_suffix(.request_id.as_ref()),
+    advice_suffix(self.advice())
+)]
 #[non_exhaustive]
 pub struct ApiError {
     /// The HTTP status (200 for a business error inside a 200 answer).
     pub status: StatusCode,
-    /// The service's error code, e.g. `InvalidParameter`, `Throttling.RateQuota`.
+    /// The service's error code as sent, e.g. `InvalidParameter`, `Throttling.RateQuota`;
+    /// [`ApiError::error_code`] is the typed form.
     pub code: String,
     /// The service's message.
     pub message: String,
@@ -82,6 +96,45 @@ pub struct ApiError {
 fn request_id_suffix(id: Option<&RequestId>) -> String {
     id.map(|id| format!(", request id {id}"))
         .unwrap_or_default()
+}
+
+fn advice_suffix(advice: Option<&str>) -> String {
+    advice.map(|a| format!("; {a}")).unwrap_or_default()
+}
+
+impl ApiError {
+    /// The typed code.
+    pub fn error_code(&self) -> ErrorCode {
+        ErrorCode::from_wire(&self.code)
+    }
+
+    /// The kind of failure. A bare `AccessDenied` whose message names a sync/async mode
+    /// mistake or an expired upload policy is an [`ErrorCategory::InvalidRequest`]: those say
+    /// nothing about the key's permissions.
+    ///
+    /// ```
+    /// use asr_protocol::ErrorCategory;
+    /// use asr_protocol::error::parse_error;
+    ///
+    /// let body = br#"{"code":"AccessDenied","message":"current user api does not support synchronous calls","request_id":"r"}"#;
+    /// let err = parse_error(http::StatusCode::FORBIDDEN, &http::HeaderMap::new(), body);
+    /// assert_eq!(err.category(), Some(ErrorCategory::InvalidRequest));
+    /// ```
+    pub fn category(&self) -> ErrorCategory {
+        let code = self.error_code();
+        if code == ErrorCode::AccessDenied {
+            let message = self.message.to_ascii_lowercase();
+            if message.contains("synchronous calls") || message.contains("policy expired") {
+                return ErrorCategory::InvalidRequest;
+            }
+        }
+        code.category()
+    }
+
+    /// What to do about it, when the fix is the user's (see [`ErrorCategory::advice`]).
+    pub fn advice(&self) -> Option<&'static str> {
+        self.category().advice()
+    }
 }
 
 /// A response could not be turned into the endpoint's result.
@@ -137,6 +190,22 @@ impl ResponseError {
     pub fn code(&self) -> Option<&str> {
         match self {
             ResponseError::Api(e) => Some(&e.code),
+            _ => None,
+        }
+    }
+
+    /// The service's error code, typed, if the service sent one.
+    pub fn error_code(&self) -> Option<ErrorCode> {
+        match self {
+            ResponseError::Api(e) => Some(e.error_code()),
+            _ => None,
+        }
+    }
+
+    /// The kind of failure, if the service sent a code (see [`ApiError::category`]).
+    pub fn category(&self) -> Option<ErrorCategory> {
+        match self {
+            ResponseError::Api(e) => Some(e.category()),
             _ => None,
         }
     }

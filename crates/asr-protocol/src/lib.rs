@@ -15,7 +15,8 @@
 //!   task-list sweeps when they do not, one final query per finished task.
 //! - [`retry`]: retry classification as data.
 //! - [`ApiKey`], [`RequestContext`]: the inputs every `build` needs.
-//! - [`BuildError`], [`ResponseError`]: what can go wrong on either side of the wire.
+//! - [`BuildError`], [`ResponseError`]: what can go wrong on either side of the wire;
+//!   [`ErrorCode`] and [`ErrorCategory`]: the service's codes, typed.
 //!
 //! Sending the bytes is the job of `asr-transport` (or any HTTP client you like).
 
@@ -33,6 +34,6 @@ pub mod track;
 
 pub use auth::ApiKey;
 pub use context::RequestContext;
-pub use error::{ApiError, BuildError, ResponseError};
+pub use error::{ApiError, BuildError, ErrorCategory, ErrorCode, ResponseError};
 pub use poll::{Jitter, PollError, PollEvent, PollPolicy, SendErrorKind, Step, TaskPoller};
 pub use retry::Retryability;

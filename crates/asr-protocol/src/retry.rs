@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use http::{HeaderMap, StatusCode};
 
+use crate::error::code::{ErrorCategory, ErrorCode};
+
 /// Whether a failed request may be sent again.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -27,33 +29,30 @@ impl Retryability {
     }
 }
 
-/// Error codes that are final whatever the status says: a bad or wrong-region key, an account
-/// in arrears.
-const FATAL_CODES: &[&str] = &["InvalidApiKey", "invalid_api_key", "Arrearage"];
-
 /// Classifies a failed response from its status, the service's error `code` (if the body had
 /// one) and its headers.
 ///
 /// Rules, first match wins:
-/// 1. `x-should-retry: false` → [`Retryability::No`]; `x-should-retry: true` → retryable
-///    (the server's own word, as the official v2 SDK honours it).
-/// 2. `Throttling.AllocationQuota` → `No`: it is a quota (e.g. 10 vocabularies per account),
-///    not a rate, and waiting does not free it.
-/// 3. `InvalidApiKey` / `invalid_api_key` / `Arrearage` → `No`.
-/// 4. Any other `Throttling*` code, `LimitRequests` → retryable.
-/// 5. Status 408, 429, 500, 502, 503, 504 → retryable; every other status → `No`.
+/// 1. A code whose [`ErrorCategory`] is never retried → [`Retryability::No`], whatever the
+///    headers say: a bad key (`InvalidApiKey`), no permission (`AccessDenied*`), an account in
+///    arrears (`Arrearage`), content moderation (`DataInspectionFailed`) and a used-up quota
+///    (`Throttling.AllocationQuota`, `AllocationQuota.*`). Retrying them only fails slowly.
+/// 2. `x-should-retry: false` → `No`; `x-should-retry: true` → retryable (the server's own
+///    word, as the official v2 SDK honours it).
+/// 3. A rate-limit code (`Throttling`, any other `Throttling.*`, `LimitRequests`) → retryable.
+/// 4. Status 408, 429, 500, 502, 503, 504 → retryable; every other status → `No`.
 ///
 /// A retryable answer is [`Retryability::After`] when the response carries `retry-after-ms` or
 /// `retry-after` in seconds (an HTTP-date is ignored), else [`Retryability::Backoff`].
 pub fn classify(status: StatusCode, code: Option<&str>, headers: &HeaderMap) -> Retryability {
+    let category = code.map(|c| ErrorCode::from_wire(c).category());
+    if category.is_some_and(ErrorCategory::is_never_retried) {
+        return Retryability::No;
+    }
     let retryable = match should_retry_header(headers) {
         Some(verdict) => verdict,
-        None => match code {
-            Some("Throttling.AllocationQuota") => false,
-            Some(c) if FATAL_CODES.contains(&c) => false,
-            Some(c) if c.starts_with("Throttling") || c == "LimitRequests" => true,
-            _ => retryable_status(status),
-        },
+        None if category == Some(ErrorCategory::RateLimited) => true,
+        None => retryable_status(status),
     };
     if !retryable {
         return Retryability::No;
@@ -150,7 +149,12 @@ pub fn may_resend(operation: Operation, outcome: Outcome<'_>) -> Retryability {
             },
         ) => {
             let refused = matches!(status.as_u16(), 429 | 503)
-                || code.is_some_and(|c| c.starts_with("Throttling"));
+                || code.is_some_and(|c| {
+                    matches!(
+                        ErrorCode::from_wire(c).category(),
+                        ErrorCategory::RateLimited | ErrorCategory::QuotaExhausted
+                    )
+                });
             if refused {
                 classify(status, code, headers)
             } else {

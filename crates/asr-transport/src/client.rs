@@ -1,6 +1,7 @@
 //! The client: one shared tower stack and connection pool, and the API calls.
 
 mod raw;
+mod token;
 mod track;
 mod transcribe;
 mod upload;

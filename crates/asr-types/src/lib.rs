@@ -8,6 +8,7 @@
 //! - [`region`]: regions and their base URLs, workspace ids.
 //! - [`submit`]: submit bodies ([`TranscriptionRequest`], [`QwenFiletransRequest`]).
 //! - [`task`]: task ids, statuses, and the task API answers.
+//! - [`token`]: temporary API keys (`st-…`).
 //! - [`transcript`]: the result documents behind `transcription_url`.
 //! - [`error`]: the service's error envelopes.
 //! - [`upload`]: the temporary-upload policy.
@@ -23,6 +24,7 @@ pub mod recognize;
 pub mod region;
 pub mod submit;
 pub mod task;
+pub mod token;
 pub mod transcript;
 pub mod upload;
 pub mod validate;
@@ -46,6 +48,7 @@ pub use task::{
     SubmitResponse, SubtaskResult, SubtaskStatus, TaskId, TaskListItem, TaskListResponse,
     TaskMetrics, TaskOutput, TaskResponse, TaskStatus, TaskUsage,
 };
+pub use token::{CreateTemporaryKeyRequest, TemporaryKey, TemporaryToken};
 pub use transcript::{
     AudioInfo, AudioProperties, ChannelView, QwenSentence, QwenTranscript, QwenTranscription,
     ResultDocument, Sentence, SentenceView, Transcript, Transcription, Word,

@@ -575,3 +575,19 @@ fn list_query_pages_start_at_1() {
     q.page_size = Some(0);
     assert_rejected(q.validate(), "page_size", &["from 1"]);
 }
+
+#[test]
+fn temporary_key_lifetime_is_1_to_1800_seconds() {
+    use asr_types::CreateTemporaryKeyRequest;
+    for ok in [1, 60, 1800] {
+        CreateTemporaryKeyRequest::new(ok).validate().unwrap();
+    }
+    CreateTemporaryKeyRequest::default().validate().unwrap();
+    for bad in [0, 1801, 3600] {
+        assert_rejected(
+            CreateTemporaryKeyRequest::new(bad).validate(),
+            "expire_in_seconds",
+            &["1 to 1800 seconds", &format!("got {bad}"), "mint a new key"],
+        );
+    }
+}

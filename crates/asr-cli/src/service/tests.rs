@@ -52,6 +52,22 @@ fn refused_credentials_are_auth_and_other_refusals_are_rejections() {
             Kind::Network,
         ),
         (503, "ServiceUnavailable", "try later", Kind::Network),
+        (
+            400,
+            "DataInspectionFailed",
+            "Input or output data may contain inappropriate content.",
+            Kind::Rejected,
+        ),
+        (
+            429,
+            "Throttling.AllocationQuota",
+            "Allocated quota exceeded, please increase your quota limit.",
+            Kind::Rejected,
+        ),
+        (403, "AccessDenied.Unpurchased", "not purchased", Kind::Auth),
+        (403, "Model.AccessDenied", "no access", Kind::Auth),
+        (401, "NOT AUTHORIZED", "workspace", Kind::Auth),
+        (400, "Throttling.BurstRate", "burst", Kind::Network),
     ];
     for (status, code, message, kind) in cases {
         assert_eq!(

@@ -43,31 +43,42 @@ fn query_decoding() {
 
 #[test]
 fn auth_rules() {
+    let tokens = Tokens::default();
+    let now = Instant::now();
+    let auth = |config: &EmulatorConfig, h: &HeaderMap| {
+        authorize(config, &tokens, now, h).map(|c| c.key_id)
+    };
     let mut h = HeaderMap::new();
     let any = EmulatorConfig::new();
-    assert_eq!(authorize(&any, &h), Err("No API-key provided."));
+    assert_eq!(auth(&any, &h), Err("No API-key provided."));
     h.insert(
         header::AUTHORIZATION,
         http::HeaderValue::from_static("Bearer sk-abc"),
     );
-    assert!(authorize(&any, &h).is_ok());
+    assert!(auth(&any, &h).is_ok());
     let fixed = EmulatorConfig::new().with_api_key("sk-other");
-    assert_eq!(authorize(&fixed, &h), Err("Invalid API-key provided."));
+    assert_eq!(auth(&fixed, &h), Err("Invalid API-key provided."));
     h.insert(
         header::AUTHORIZATION,
         http::HeaderValue::from_static("Bearer abc"),
     );
-    assert!(authorize(&any, &h).is_err());
+    assert!(auth(&any, &h).is_err());
     h.insert(
         header::AUTHORIZATION,
         http::HeaderValue::from_static("Basic sk-abc"),
     );
-    assert!(authorize(&any, &h).is_err());
+    assert!(auth(&any, &h).is_err());
+    // A temporary key that was never minted here is refused.
+    h.insert(
+        header::AUTHORIZATION,
+        http::HeaderValue::from_static("Bearer st-0123456789abcdef"),
+    );
+    assert_eq!(auth(&any, &h), Err("Invalid API-key provided."));
     // The id never contains the key.
     h.insert(
         header::AUTHORIZATION,
         http::HeaderValue::from_static("Bearer sk-abc"),
     );
-    let id = authorize(&any, &h).expect("ok");
+    let id = auth(&any, &h).expect("ok");
     assert!(!id.contains("abc"));
 }

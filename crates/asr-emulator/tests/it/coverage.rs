@@ -30,3 +30,119 @@ async fn task_queries_are_answered_with_and_without_the_async_header() {
         assert_eq!(r.json()["output"]["task_id"], id.as_str());
     }
 }
+
+#[tokio::test]
+async fn fault_rules_answer_any_documented_refusal() {
+    let (emu, http) = start(fast()).await;
+    let body = json!({"model": "fun-asr", "input": {"file_urls": ["https://example.com/a.wav"]}});
+    let set = |faults: serde_json::Value| {
+        let url = format!("{}/__emulator/faults", emu.base_url());
+        let http = &http;
+        async move {
+            http.send(Method::POST, &url, &[], faults.to_string().into_bytes())
+                .await
+        }
+    };
+    for e in asr_emulator::SERVICE_ERRORS {
+        let r = set(json!({"submit": {"error": e.code, "limit": 1}})).await;
+        assert_eq!(r.status, 200, "{}", r.text());
+        let refused = http.submit(&emu, &body).await;
+        assert_eq!(refused.status, e.status, "{}", refused.text());
+        assert_eq!(refused.json()["code"], e.code);
+        assert_eq!(refused.json()["message"], e.message);
+        assert!(refused.json()["request_id"].is_string());
+        // The limit spent, the next submit goes through.
+        assert_eq!(http.submit(&emu, &body).await.status, 200);
+    }
+    // The OpenAI-compatible endpoint answers in its own envelope.
+    set(json!({"chat_completions": {"error": "DataInspectionFailed"}})).await;
+    let url = format!("{}/chat/completions", emu.compatible_base());
+    let r = http
+        .post_json(&url, &json!({"model": "qwen3-asr-flash"}), &[])
+        .await;
+    assert_eq!(r.status, 400);
+    assert_eq!(r.json()["error"]["code"], "DataInspectionFailed");
+    // An unknown code is refused with the list of known ones.
+    let r = set(json!({"submit": {"error": "NoSuchCode"}})).await;
+    assert_eq!(r.status, 400);
+    assert!(r.text().contains("Arrearage"), "{}", r.text());
+    let log = emu.requests();
+    let faulted = log["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["fault"] == "error")
+        .count();
+    assert_eq!(faulted, asr_emulator::SERVICE_ERRORS.len() + 1);
+}
+
+#[tokio::test]
+async fn a_temporary_key_works_until_it_expires_and_cannot_mint_another() {
+    let (emu, http) = start(fast().with_api_key(KEY)).await;
+    let mint = |key: String, query: &'static str| {
+        let url = format!("{}/tokens{query}", emu.native_base());
+        let http = &http;
+        async move {
+            let auth = format!("Bearer {key}");
+            http.send(Method::POST, &url, &[("authorization", &auth)], Vec::new())
+                .await
+        }
+    };
+    let r = mint(KEY.to_owned(), "?expire_in_seconds=1800").await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let v = r.json();
+    let token = v["token"].as_str().unwrap().to_owned();
+    assert!(token.starts_with("st-"), "{v}");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let expires_at = v["expires_at"].as_i64().unwrap();
+    assert!((now + 1790..=now + 1810).contains(&expires_at), "{v}");
+    // The temporary key acts as the key that minted it...
+    let auth = format!("Bearer {token}");
+    let tasks = format!("{}/tasks", emu.native_base());
+    let r = http
+        .send(Method::GET, &tasks, &[("authorization", &auth)], Vec::new())
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    // ...but cannot mint another.
+    let r = mint(token.clone(), "").await;
+    assert_eq!(
+        (r.status, r.json()["code"].as_str()),
+        (403, Some("AccessDenied"))
+    );
+    // Out of range, and a key that is not the configured one.
+    let r = mint(KEY.to_owned(), "?expire_in_seconds=1801").await;
+    assert_eq!(
+        (r.status, r.json()["code"].as_str()),
+        (400, Some("InvalidParameter"))
+    );
+    let r = mint("sk-not-the-key".to_owned(), "").await;
+    assert_eq!(
+        (r.status, r.json()["code"].as_str()),
+        (401, Some("InvalidApiKey"))
+    );
+    // The request log never holds a key, temporary or not.
+    assert!(!emu.requests().to_string().contains(&token[3..]));
+
+    // A one-second key stops working once its second is over.
+    let short = mint(KEY.to_owned(), "?expire_in_seconds=1").await.json();
+    let auth = format!("Bearer {}", short["token"].as_str().unwrap());
+    let mut refused = None;
+    for _ in 0..100 {
+        let r = http
+            .send(Method::GET, &tasks, &[("authorization", &auth)], Vec::new())
+            .await;
+        if r.status != 200 {
+            refused = Some(r);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let refused = refused.expect("the one-second key never expired");
+    assert_eq!(
+        (refused.status, refused.json()["code"].as_str()),
+        (401, Some("InvalidApiKey"))
+    );
+}

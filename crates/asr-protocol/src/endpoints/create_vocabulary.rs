@@ -14,7 +14,7 @@ use serde::Serialize;
 
 use crate::context::RequestContext;
 use crate::endpoints::{Extras, dashscope_request, to_json};
-use crate::error::{BuildError, ResponseError, parse_json};
+use crate::error::{BuildError, ErrorCode, ResponseError, parse_json};
 use crate::retry::Operation;
 
 /// Path of every vocabulary action, relative to the native base.
@@ -86,13 +86,13 @@ impl ResponseError {
     /// has to delete a vocabulary they no longer need or ask Alibaba Cloud for a larger quota.
     /// On other endpoints the same code means some other allocated quota is used up.
     pub fn is_quota_exhausted(&self) -> bool {
-        self.code() == Some(QUOTA_EXHAUSTED_CODE)
+        self.error_code() == Some(ErrorCode::AllocationQuota)
     }
 
     /// Whether the service does not know the vocabulary id (`BadRequest.ResourceNotExist`):
     /// deleted, mistyped, or created with another account or in another region.
     pub fn is_unknown_vocabulary(&self) -> bool {
-        self.code() == Some(UNKNOWN_VOCABULARY_CODE)
+        self.error_code() == Some(ErrorCode::ResourceNotExist)
     }
 
     /// What the user can do about a vocabulary error, as a sentence for a CLI; `None` for

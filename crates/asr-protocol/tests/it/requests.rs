@@ -6,8 +6,8 @@ use std::error::Error as _;
 use serde_json::{Value, json};
 
 use asr_protocol::endpoints::{
-    cancel_task, fetch_result, get_task, get_upload_policy, list_tasks, submit_qwen_filetrans,
-    submit_transcription,
+    cancel_task, create_temporary_key, fetch_result, get_task, get_upload_policy, list_tasks,
+    submit_qwen_filetrans, submit_transcription,
 };
 use asr_protocol::{BuildError, RequestContext};
 use asr_types::{Model, TaskStatus, WorkspaceId};
@@ -94,6 +94,13 @@ fn rebuild(ex: &Exchange, ctx: &RequestContext) -> Option<Result<http::Request<V
             get_upload_policy::build(&get_upload_policy::Request::new(model), ctx)
         }
         "fetch_result" => fetch_result::build(&fetch_result::Request::new(path(ex)), ctx),
+        "create_temporary_key" => {
+            let mut request = create_temporary_key::Request::default();
+            request.expire_in_seconds = query_pairs(ex)
+                .get("expire_in_seconds")
+                .map(|v| v.parse().expect("expire_in_seconds"));
+            create_temporary_key::build(&request, ctx)
+        }
         // upload_file is covered by upload.rs; the others belong to later issues.
         _ => return None,
     };
@@ -219,4 +226,33 @@ fn built_requests() {
             insta::assert_json_snapshot!(snapshot);
         });
     });
+}
+
+#[test]
+fn temporary_keys_are_asked_for_with_a_long_lived_key_and_a_lifetime_in_range() {
+    use asr_protocol::ApiKey;
+
+    let ctx = context();
+    for seconds in [0, 1801] {
+        let err = create_temporary_key::build(&create_temporary_key::Request::new(seconds), &ctx)
+            .unwrap_err();
+        assert!(matches!(err, BuildError::Validation(_)), "{err:?}");
+        assert!(err.to_string().contains("`expire_in_seconds`"), "{err}");
+    }
+    let mut temporary = ctx.clone();
+    temporary.api_key = ApiKey::new("st-0123456789abcdef0123");
+    let err = create_temporary_key::build(&create_temporary_key::Request::new(60), &temporary)
+        .unwrap_err();
+    let text = chain(&err);
+    assert!(
+        text.contains("`api_key`") && text.contains("cannot mint another"),
+        "{text}"
+    );
+    assert!(!text.contains("0123456789abcdef"), "the key leaked: {text}");
+    // A minted key is used like any other key, and stays redacted.
+    let token: asr_types::TemporaryToken =
+        serde_json::from_str("\"st-0123456789abcdef0123\"").unwrap();
+    let key = ApiKey::from(token);
+    assert!(create_temporary_key::is_temporary(&key));
+    assert_eq!(format!("{key:?}"), "ApiKey(****)");
 }

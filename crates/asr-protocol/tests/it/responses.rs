@@ -4,9 +4,9 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use asr_protocol::endpoints::{
-    cancel_task, create_vocabulary, delete_vocabulary, fetch_result, get_task, get_upload_policy,
-    get_vocabulary, list_tasks, list_vocabularies, submit_qwen_filetrans, submit_transcription,
-    update_vocabulary, upload_file,
+    cancel_task, create_temporary_key, create_vocabulary, delete_vocabulary, fetch_result,
+    get_task, get_upload_policy, get_vocabulary, list_tasks, list_vocabularies,
+    submit_qwen_filetrans, submit_transcription, update_vocabulary, upload_file,
 };
 use asr_protocol::error::parse_error;
 use asr_protocol::{ResponseError, Retryability};
@@ -32,6 +32,7 @@ fn err(error: &ResponseError) -> Value {
             "kind": "api",
             "status": api.status.as_u16(),
             "code": api.code,
+            "category": format!("{:?}", api.category()),
             "message": api.message,
             "request_id": api.request_id,
             "retryability": retryability(api.retryability),
@@ -82,6 +83,10 @@ fn parse(ex: &Exchange) -> Value {
         "get_vocabulary" => get_vocabulary::parse(response).map(ok),
         "update_vocabulary" => update_vocabulary::parse(response).map(ok),
         "delete_vocabulary" => delete_vocabulary::parse(response).map(ok),
+        // The key type has no `Serialize` (it is a secret); this is its explicit JSON form.
+        "create_temporary_key" => {
+            create_temporary_key::parse(response).map(|key| json!({ "ok": key.to_exposed_json() }))
+        }
         _ => {
             let (parts, body) = response.into_parts();
             assert!(

@@ -49,10 +49,20 @@ fn classification_table() {
         (404, Some("ModelNotFound"), &[], No),
         (409, None, &[], No),
         (413, Some("BadRequest.TooLarge"), &[], No),
-        // The server's own verdict wins over the status and code.
+        (400, Some("DataInspectionFailed"), &[], No),
+        (403, Some("AccessDenied.Unpurchased"), &[], No),
+        (429, Some("AllocationQuota.FreeTierOnly"), &[], No),
+        // An unlisted rate-limit code is still a rate limit, whatever the status.
+        (400, Some("Throttling.TokenRate"), &[], Backoff),
+        // The server's own verdict wins over the status and code...
         (400, Some("InvalidParameter"), &[("x-should-retry", "true")], Backoff),
         (503, None, &[("x-should-retry", "false")], No),
-        (429, Some("Throttling.AllocationQuota"), &[("x-should-retry", "true")], Backoff),
+        // ...except for the kinds whose fix is the user's: retrying them only fails slowly.
+        (429, Some("Throttling.AllocationQuota"), &[("x-should-retry", "true")], No),
+        (400, Some("Arrearage"), &[("x-should-retry", "true")], No),
+        (401, Some("InvalidApiKey"), &[("x-should-retry", "true")], No),
+        (400, Some("DataInspectionFailed"), &[("x-should-retry", "true")], No),
+        (403, Some("AccessDenied"), &[("x-should-retry", "true")], No),
         (503, None, &[("x-should-retry", "maybe")], Backoff),
         // retry-after-ms wins, fractions are kept, HTTP-dates and garbage are ignored.
         (429, None, &[("retry-after-ms", "1500"), ("retry-after", "9")], After(Duration::from_millis(1500))),
