@@ -28,8 +28,12 @@ pub const FORBIDDEN_IN_PURE: &[&str] = &[
     "tracing",
 ];
 
-/// The crates that must stay pure (types and sans-I/O protocol).
-pub const PURE_CRATES: &[&str] = &["asr-types", "asr-protocol"];
+/// The crates that must stay pure (types, sans-I/O protocol, rendering).
+pub const PURE_CRATES: &[&str] = &["asr-types", "asr-protocol", "asr-render"];
+
+/// Crates built on the types alone: usable by a service holding a result document, with no
+/// protocol or client code underneath.
+pub const TYPES_ONLY: &[(&str, &[&str])] = &[("asr-render", &["asr-protocol", "asr-transport"])];
 
 /// Runs `cargo metadata` for the host platform and returns its JSON.
 pub fn metadata() -> Result<Value> {
@@ -139,6 +143,16 @@ pub fn check() -> Result<()> {
             bail!(
                 "{root} must stay free of runtimes and I/O, but its normal dependencies now \
                  include {bad:?}; move that code to asr-transport"
+            );
+        }
+    }
+    for (root, banned) in TYPES_ONLY {
+        let deps = reachable(&meta, root, &is_normal)?;
+        let bad: Vec<_> = banned.iter().filter(|name| deps.contains(**name)).collect();
+        if !bad.is_empty() {
+            bail!(
+                "{root} must depend on asr-types alone among our crates, but its normal \
+                 dependencies now include {bad:?}; move the shared rule into asr-types"
             );
         }
     }

@@ -210,11 +210,12 @@ pub struct SubmitArgs {
     pub job: JobArgs,
 }
 
-/// Output formats and destination, shared by `transcribe`, `result` and `render`.
+/// Output formats and destination, shared by `transcribe`, `result`, `render` and
+/// `recognize`.
 #[derive(Debug, Args, Clone)]
 #[command(next_help_heading = "Output")]
 pub struct OutputArgs {
-    /// Output format; repeatable or comma-separated.
+    /// Output format; repeatable or comma-separated; `all` is every format.
     #[arg(
         short,
         long = "format",
@@ -229,32 +230,82 @@ pub struct OutputArgs {
     #[arg(short, long, value_name = "DIR")]
     pub output_dir: Option<PathBuf>,
 
-    /// Longest subtitle line, in characters (srt, vtt); a cue holds at most two lines.
+    /// Longest subtitle line (srt, vtt), in columns: East Asian wide characters count 2, and
+    /// the speaker label counts on the first line. A longer word stands alone on its line.
     #[arg(long, default_value_t = 42, value_name = "N", value_parser = clap::value_parser!(u32).range(8..=1000))]
     pub max_line_chars: u32,
 
-    /// Longest subtitle cue, in seconds (srt, vtt); longer sentences are split at word
-    /// boundaries.
+    /// Most lines in a subtitle cue (srt, vtt).
+    #[arg(long, default_value_t = 2, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=10))]
+    pub max_lines: u32,
+
+    /// Longest subtitle cue, in seconds (srt, vtt), unless one word lasts longer; longer
+    /// sentences are split at punctuation first, then at word boundaries.
     #[arg(long, default_value_t = 7.0, value_name = "SECONDS")]
     pub max_cue_seconds: f64,
+
+    /// WebVTT: a timestamp before each word, for word-by-word highlighting.
+    #[arg(long)]
+    pub word_timestamps: bool,
+
+    /// Leave speakers out: no `Speaker N` in txt, srt and vtt, an empty tsv speaker column.
+    #[arg(long)]
+    pub no_speaker_labels: bool,
+
+    /// Several channels (srt, vtt, tsv): one file with cues labelled `Channel N`, instead of
+    /// one file per channel. Where channels talk at once, the earlier cue is cut short.
+    #[arg(long)]
+    pub merge_channels: bool,
+}
+
+impl OutputArgs {
+    /// Replaces `all` by every format, keeping the first mention of each, so everything
+    /// downstream sees plain formats.
+    pub fn expand_formats(&mut self) {
+        let mut out = Vec::new();
+        for &f in &self.formats {
+            let each: &[Format] = match f {
+                Format::All => &Format::EVERY,
+                _ => std::slice::from_ref(&f),
+            };
+            for &f in each {
+                if !out.contains(&f) {
+                    out.push(f);
+                }
+            }
+        }
+        self.formats = out;
+    }
 }
 
 /// An output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, ValueEnum)]
 pub enum Format {
-    /// Plain text per channel, speaker-labelled when diarized.
+    /// Plain text per channel, a speaker-labelled paragraph per turn when diarized.
     Txt,
-    /// The service's result document, byte for byte as received.
+    /// The result document: the service's bytes as received (for `recognize`, the sentences
+    /// as a document of the same shape).
     Json,
-    /// SubRip subtitles, one cue per sentence.
+    /// SubRip subtitles.
     Srt,
-    /// WebVTT subtitles, one cue per sentence.
+    /// WebVTT subtitles, speakers as `<v Speaker N>`.
     Vtt,
-    /// Tab-separated start and end (milliseconds) and text, as whisper writes it.
+    /// Tab-separated start and end (milliseconds), speaker and text, with a header.
     Tsv,
+    /// Every format above.
+    All,
 }
 
 impl Format {
+    /// Every format `all` stands for, in the order they are written.
+    pub const EVERY: [Format; 5] = [
+        Format::Txt,
+        Format::Json,
+        Format::Srt,
+        Format::Vtt,
+        Format::Tsv,
+    ];
+
     /// The file extension (also the name used in the journal).
     pub fn extension(self) -> &'static str {
         match self {
@@ -263,6 +314,7 @@ impl Format {
             Format::Srt => "srt",
             Format::Vtt => "vtt",
             Format::Tsv => "tsv",
+            Format::All => "all",
         }
     }
 }

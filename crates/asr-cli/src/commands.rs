@@ -26,8 +26,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<u8> {
     let Cli {
         conn,
         global,
-        command,
+        mut command,
     } = cli;
+    match &mut command {
+        Command::Transcribe(args) => args.out.expand_formats(),
+        Command::Recognize(args) => args.out.expand_formats(),
+        Command::Result(args) => args.out.expand_formats(),
+        Command::Render(args) => args.out.expand_formats(),
+        _ => {}
+    }
     match command {
         Command::Render(args) => render::run(&args, &global),
         Command::Completions(args) => completions::run(&args),

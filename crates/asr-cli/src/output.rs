@@ -1,25 +1,21 @@
-//! Rendering result documents into txt, json, srt, vtt and tsv, and writing them atomically.
+//! Rendering through `asr-render` with the command line's options, and writing the outputs
+//! atomically.
 
-pub mod cues;
-pub mod digest;
 pub mod files;
-pub mod view;
 
-use std::fmt::Write as _;
+use std::time::Duration;
 
-use asr_protocol::recognition::join_sentences;
+use asr_render::{ChannelLayout, CuePolicy, Document, Json, Options, Output};
 
 use crate::cli::{Format, OutputArgs};
-use cues::{Cue, CueLimits};
-use digest::{ChannelDigest, Digest, Line, Needs};
 
-pub use view::ParseError;
+pub use asr_render::Error as ParseError;
 
 /// Options for rendering.
 #[derive(Debug, Clone, Copy)]
 pub struct RenderOptions {
-    /// Subtitle limits.
-    pub limits: CueLimits,
+    /// What asr-render is told.
+    pub options: Options,
 }
 
 impl RenderOptions {
@@ -31,11 +27,21 @@ impl RenderOptions {
                 "`--max-cue-seconds`: must be between 0.5 and 3600, got {secs}"
             )));
         }
+        let cues = CuePolicy::default()
+            .with_max_line_width(args.max_line_chars as usize)
+            .with_max_lines(args.max_lines as usize)
+            .with_max_cue_duration(Duration::from_millis((secs * 1000.0).round() as u64));
+        let channels = if args.merge_channels {
+            ChannelLayout::Merged
+        } else {
+            ChannelLayout::Separate
+        };
         Ok(Self {
-            limits: CueLimits {
-                max_line_chars: args.max_line_chars as usize,
-                max_cue_ms: (secs * 1000.0).round() as u64,
-            },
+            options: Options::default()
+                .with_cues(cues)
+                .with_speaker_labels(!args.no_speaker_labels)
+                .with_word_timestamps(args.word_timestamps)
+                .with_channels(channels),
         })
     }
 }
@@ -62,6 +68,37 @@ impl Artifact {
     }
 }
 
+fn to_render(formats: &[Format]) -> Vec<asr_render::Format> {
+    formats
+        .iter()
+        .flat_map(|f| match f {
+            Format::All => asr_render::Format::ALL.to_vec(),
+            Format::Txt => vec![asr_render::Format::Txt],
+            Format::Json => vec![asr_render::Format::Json],
+            Format::Srt => vec![asr_render::Format::Srt],
+            Format::Vtt => vec![asr_render::Format::Vtt],
+            Format::Tsv => vec![asr_render::Format::Tsv],
+        })
+        .collect()
+}
+
+fn artifacts(outputs: Vec<Output>) -> Vec<Artifact> {
+    outputs
+        .into_iter()
+        .map(|o| Artifact {
+            format: match o.format {
+                asr_render::Format::Json => Format::Json,
+                asr_render::Format::Srt => Format::Srt,
+                asr_render::Format::Vtt => Format::Vtt,
+                asr_render::Format::Tsv => Format::Tsv,
+                _ => Format::Txt,
+            },
+            channel: o.channel,
+            bytes: o.bytes,
+        })
+        .collect()
+}
+
 /// Render `raw` (a result document exactly as received) into every format asked for.
 ///
 /// `json` is `raw` itself; srt, vtt and tsv give one artifact per channel when there are
@@ -71,11 +108,16 @@ pub fn render(
     formats: &[Format],
     opts: RenderOptions,
 ) -> Result<Vec<Artifact>, ParseError> {
-    let mut de = serde_json::Deserializer::from_slice(raw);
-    let digest = Digest::read(&mut de, needs(formats, opts))
-        .and_then(|digest| de.end().map(|()| digest))
-        .map_err(ParseError::new)?;
-    Ok(artifacts(&digest, formats, Some(raw)))
+    render_document(&Json(raw), formats, opts)
+}
+
+/// [`render`] of a typed document (`json` is the document serialized).
+pub fn render_document<D: Document + ?Sized>(
+    doc: &D,
+    formats: &[Format],
+    opts: RenderOptions,
+) -> Result<Vec<Artifact>, ParseError> {
+    asr_render::render(doc, &to_render(formats), &opts.options).map(artifacts)
 }
 
 /// [`render`] for a document read from `reader`, without holding the whole of it: only what
@@ -83,186 +125,11 @@ pub fn render(
 ///
 /// `json` needs the bytes as they are, so when it is asked for the document is read whole.
 pub fn render_reader(
-    mut reader: impl std::io::Read,
+    reader: impl std::io::Read,
     formats: &[Format],
     opts: RenderOptions,
 ) -> Result<Vec<Artifact>, ParseError> {
-    if formats.contains(&Format::Json) {
-        let mut raw = Vec::new();
-        reader
-            .read_to_end(&mut raw)
-            .map_err(|e| ParseError::new(serde_json::Error::io(e)))?;
-        return render(&raw, formats, opts);
-    }
-    let mut de = serde_json::Deserializer::from_reader(reader);
-    let digest = Digest::read(&mut de, needs(formats, opts))
-        .and_then(|digest| de.end().map(|()| digest))
-        .map_err(ParseError::new)?;
-    Ok(artifacts(&digest, formats, None))
-}
-
-fn needs(formats: &[Format], opts: RenderOptions) -> Needs {
-    Needs {
-        text: formats.contains(&Format::Txt),
-        lines: formats.contains(&Format::Txt) || formats.contains(&Format::Tsv),
-        cues: (formats.contains(&Format::Srt) || formats.contains(&Format::Vtt))
-            .then_some(opts.limits),
-    }
-}
-
-/// Every asked format, once each, in the order asked. `raw` is the `json` output.
-fn artifacts(digest: &Digest, formats: &[Format], raw: Option<&[u8]>) -> Vec<Artifact> {
-    let diarized = digest.diarized;
-    let several = digest.channels.len() > 1;
-    let mut out = Vec::new();
-    let mut seen = Vec::new();
-    for &format in formats {
-        if seen.contains(&format) {
-            continue;
-        }
-        seen.push(format);
-        match format {
-            Format::Json => out.push(Artifact {
-                format,
-                channel: None,
-                bytes: raw.map(<[u8]>::to_vec).unwrap_or_default(),
-            }),
-            Format::Txt => out.push(Artifact {
-                format,
-                channel: None,
-                bytes: txt(digest, diarized).into_bytes(),
-            }),
-            Format::Srt | Format::Vtt | Format::Tsv => {
-                for channel in &digest.channels {
-                    let text = match format {
-                        Format::Srt => srt(&channel.cues, diarized),
-                        Format::Vtt => vtt(&channel.cues, diarized),
-                        _ => tsv(channel),
-                    };
-                    out.push(Artifact {
-                        format,
-                        channel: several.then_some(channel.channel_id),
-                        bytes: text.into_bytes(),
-                    });
-                }
-            }
-        }
-    }
-    out
-}
-
-/// Plain text: the text of each channel, one line per speaker turn when diarized.
-fn txt(digest: &Digest, diarized: bool) -> String {
-    let mut out = String::new();
-    let several = digest.channels.len() > 1;
-    for (i, channel) in digest.channels.iter().enumerate() {
-        if several {
-            if i > 0 {
-                out.push('\n');
-            }
-            let _ = writeln!(out, "Channel {}:", channel.channel_id);
-        }
-        if diarized {
-            speaker_turns(&channel.lines, &mut out);
-        } else {
-            let text = if channel.text.is_empty() {
-                join_sentences(channel.lines.iter().map(|l| l.text.as_str()))
-            } else {
-                channel.text.clone()
-            };
-            if !text.is_empty() {
-                out.push_str(&text);
-                out.push('\n');
-            }
-        }
-    }
-    out
-}
-
-fn speaker_turns(lines: &[Line], out: &mut String) {
-    for turn in lines.chunk_by(|a, b| a.speaker_id == b.speaker_id) {
-        let text = join_sentences(turn.iter().map(|l| l.text.as_str()));
-        if !text.is_empty() {
-            if let Some(id) = turn.first().and_then(|l| l.speaker_id) {
-                let _ = write!(out, "{}: ", speaker_label(id));
-            }
-            out.push_str(&text);
-            out.push('\n');
-        }
-    }
-}
-
-fn speaker_label(id: i64) -> String {
-    format!("Speaker {id}")
-}
-
-fn srt(cues: &[Cue], diarized: bool) -> String {
-    let mut out = String::with_capacity(cues.len() * 64);
-    for (i, cue) in cues.iter().enumerate() {
-        let _ = writeln!(
-            out,
-            "{}\n{} --> {}",
-            i + 1,
-            timestamp(cue.start, ','),
-            timestamp(cue.end, ',')
-        );
-        if let (true, Some(id)) = (diarized, cue.speaker) {
-            let _ = write!(out, "[{}] ", speaker_label(id));
-        }
-        out.push_str(&cue.text);
-        out.push_str("\n\n");
-    }
-    out
-}
-
-fn vtt(cues: &[Cue], diarized: bool) -> String {
-    let mut out = String::with_capacity(8 + cues.len() * 64);
-    out.push_str("WEBVTT\n\n");
-    for cue in cues {
-        let _ = writeln!(
-            out,
-            "{} --> {}",
-            timestamp(cue.start, '.'),
-            timestamp(cue.end, '.')
-        );
-        if let (true, Some(id)) = (diarized, cue.speaker) {
-            let _ = write!(out, "<v {}>", speaker_label(id));
-        }
-        escape_vtt(&cue.text, &mut out);
-        out.push_str("\n\n");
-    }
-    out
-}
-
-/// WebVTT cue text treats `&`, `<` and `>` as markup.
-fn escape_vtt(text: &str, out: &mut String) {
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            c => out.push(c),
-        }
-    }
-}
-
-/// whisper's tsv: a header, then `start<TAB>end<TAB>text` per sentence, times in ms. The
-/// text is whitespace-normalized already, so it holds no tab.
-fn tsv(channel: &ChannelDigest) -> String {
-    let mut out = String::with_capacity(16 + channel.lines.len() * 64);
-    out.push_str("start\tend\ttext\n");
-    for line in channel.lines.iter().filter(|l| !l.text.is_empty()) {
-        let _ = writeln!(out, "{}\t{}\t{}", line.begin_time, line.end_time, line.text);
-    }
-    out
-}
-
-/// `HH:MM:SS,mmm` (srt) or `HH:MM:SS.mmm` (vtt).
-fn timestamp(ms: u64, sep: char) -> String {
-    let (h, rest) = (ms / 3_600_000, ms % 3_600_000);
-    let (m, rest) = (rest / 60_000, rest % 60_000);
-    let (s, ms) = (rest / 1000, rest % 1000);
-    format!("{h:02}:{m:02}:{s:02}{sep}{ms:03}")
+    asr_render::render_reader(reader, &to_render(formats), &opts.options).map(artifacts)
 }
 
 #[cfg(test)]

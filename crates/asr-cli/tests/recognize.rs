@@ -237,7 +237,7 @@ fn flash_on_a_local_file_prints_the_text_or_subtitles() {
     assert_ok(&out);
     assert_eq!(
         stdout(&out),
-        format!("start\tend\ttext\n300\t2575\t{HELLO}\n")
+        format!("start\tend\tspeaker\ttext\n300\t2575\t\t{HELLO}\n")
     );
 }
 

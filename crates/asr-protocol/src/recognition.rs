@@ -80,7 +80,10 @@
 
 use std::collections::VecDeque;
 
-use asr_types::recognize::{Annotation, ChatUsage, FlashSentence, FlashWord, RecognitionUsage};
+use asr_types::recognize::{
+    Annotation, ChatUsage, FlashSentence, FlashWord, RecognitionDocument, RecognitionSentence,
+    RecognitionUsage,
+};
 use asr_types::{ChatCompletion, ChatCompletionChunk, RecognitionResponse};
 
 pub mod local_file;
@@ -121,6 +124,60 @@ pub struct RecognizedSentence {
     pub language: Option<String>,
     /// Detected emotion (Qwen3-ASR annotations).
     pub emotion: Option<String>,
+}
+
+impl RecognizedSentence {
+    /// The sentence as a saved recognition document holds it.
+    ///
+    /// ```
+    /// use asr_protocol::recognition::RecognizedSentence;
+    ///
+    /// let mut s = RecognizedSentence::default();
+    /// s.index = 2;
+    /// s.text = "Hi.".into();
+    /// s.begin_ms = Some(100);
+    /// let saved = s.to_document();
+    /// assert_eq!((saved.sentence_id, saved.begin_time, saved.end_time), (Some(2), Some(100), None));
+    /// ```
+    pub fn to_document(&self) -> RecognitionSentence {
+        let mut out = RecognitionSentence::new(self.index, self.text.clone());
+        out.begin_time = self.begin_ms;
+        out.end_time = self.end_ms;
+        out.words = (!self.words.is_empty()).then(|| self.words.clone());
+        out.language.clone_from(&self.language);
+        out.emotion.clone_from(&self.emotion);
+        out
+    }
+}
+
+/// What a client keeps of a recognition, as a result document in the file transcriptions'
+/// shape (one channel), with the usage under `usage` as the dialect reported it.
+///
+/// ```
+/// use asr_protocol::recognition::{RecognizedSentence, to_document};
+///
+/// let mut s = RecognizedSentence::default();
+/// s.index = 1;
+/// s.text = "Hello.".into();
+/// let doc = to_document(&[s], None);
+/// assert_eq!(doc.transcripts[0].text, "Hello.");
+/// ```
+pub fn to_document(sentences: &[RecognizedSentence], usage: Option<&Usage>) -> RecognitionDocument {
+    let mut doc = RecognitionDocument::new(
+        sentences
+            .iter()
+            .map(RecognizedSentence::to_document)
+            .collect(),
+    );
+    let usage = match usage {
+        Some(Usage::Native(u)) => serde_json::to_value(u).ok(),
+        Some(Usage::Chat(u)) => serde_json::to_value(u).ok(),
+        None => None,
+    };
+    if let Some(usage) = usage {
+        doc.extra.insert("usage".to_owned(), usage);
+    }
+    doc
 }
 
 /// Usage as the dialect reports it.

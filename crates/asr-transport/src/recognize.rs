@@ -23,9 +23,9 @@ use std::task::{Context, Poll};
 
 use asr_protocol::endpoints::{chat_completions, recognize_native};
 use asr_protocol::recognition::local_file::{self, AudioPlan};
-use asr_protocol::recognition::{Accumulator, join_sentences};
+use asr_protocol::recognition::{self, Accumulator, join_sentences};
 use asr_protocol::{BuildError, RequestContext};
-use asr_types::recognize::check_duration;
+use asr_types::recognize::{RecognitionDocument, check_duration};
 use asr_types::{ModelFamily, RequestId, ValidationError};
 use futures_util::Stream;
 
@@ -236,6 +236,15 @@ impl Recognition {
                 .sentences
                 .iter()
                 .all(|s| s.begin_ms.is_some() && s.end_ms.is_some())
+    }
+
+    /// The recognition as a result document (the file transcriptions' shape, times left out
+    /// where the model gave none), for saving and for `asr_render`.
+    pub fn document(&self) -> RecognitionDocument {
+        let mut doc = recognition::to_document(&self.sentences, self.usage.as_ref());
+        doc.model = Some(self.model.clone());
+        doc.request_id.clone_from(&self.request_id);
+        doc
     }
 
     /// Billed audio seconds, when the usage says.

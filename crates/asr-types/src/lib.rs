@@ -10,6 +10,7 @@
 //! - [`task`]: task ids, statuses, and the task API answers.
 //! - [`token`]: temporary API keys (`st-…`).
 //! - [`transcript`]: the result documents behind `transcription_url`.
+//! - [`text`]: how the service's languages join sentences and where they put spaces.
 //! - [`error`]: the service's error envelopes.
 //! - [`upload`]: the temporary-upload policy.
 //! - [`validate`]: [`ValidationError`] and the [`Validate`] trait.
@@ -24,6 +25,7 @@ pub mod recognize;
 pub mod region;
 pub mod submit;
 pub mod task;
+pub mod text;
 pub mod token;
 pub mod transcript;
 pub mod upload;

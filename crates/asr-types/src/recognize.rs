@@ -15,7 +15,8 @@
 //! Native answers (JSON or one SSE event each) parse as [`RecognitionResponse`]; both Flash
 //! nestings (`output.sentence` and `output.output.sentence`, protocol §9 item 1) are accepted.
 //! OpenAI-compatible answers parse as [`ChatCompletion`] and stream chunks as
-//! [`ChatCompletionChunk`]. Every type keeps unknown fields in `extra`.
+//! [`ChatCompletionChunk`]. Every type keeps unknown fields in `extra`. What a client keeps of a
+//! recognition saves as a [`RecognitionDocument`], the shape of a file transcription's result.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Number;
@@ -25,6 +26,7 @@ use crate::task::{Extra, RequestId};
 use crate::validate::{Validate, ValidationError, is_oss_url};
 
 mod chat;
+mod document;
 mod validation;
 
 pub use chat::{
@@ -32,6 +34,7 @@ pub use chat::{
     ChatContent, ChatDelta, ChatInputAudio, ChatMessage, ChatPart, ChatPartType, ChatReply,
     ChatUsage, StreamOptions, TokenDetails,
 };
+pub use document::{RecognitionDocument, RecognitionSentence, RecognitionTranscript};
 pub use validation::{
     MAX_AUDIO_MS, MAX_CONTEXT_CHARS, MAX_CONTEXT_PER_KIND, MAX_DATA_URI_BYTES, check_duration,
 };

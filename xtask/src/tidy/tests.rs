@@ -16,6 +16,11 @@ fn the_walk_finds_what_is_there() {
             "{root}: {deps:?}"
         );
     }
+    let render = reachable(&meta, "asr-render", &is_normal).expect("dependency walk");
+    assert!(
+        render.contains("asr-types") && render.contains("unicode-width"),
+        "{render:?}"
+    );
     let emulator = reachable(&meta, "asr-emulator", &is_normal).expect("dependency walk");
     assert!(emulator.contains("tokio") && emulator.contains("hyper"));
     let cli = reachable(&meta, "asr-cli", &is_any).expect("dependency walk");

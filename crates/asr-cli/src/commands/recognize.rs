@@ -12,13 +12,12 @@ use std::path::Path;
 use anyhow::Context as _;
 use asr_transport::{
     ChatCompletionRequest, Client, FlashRequest, Model, OMNI_PROMPT, OMNI_SYSTEM_PROMPT,
-    QwenAsrRequest, Recognition, RecognitionEvent, RecognizeRequest, RecognizedSentence, Usage,
+    QwenAsrRequest, Recognition, RecognitionEvent, RecognizeRequest, RecognizedSentence,
 };
 use asr_types::ModelFamily;
 use clap::Args;
 use futures_util::StreamExt as _;
 use serde::Serialize;
-use serde_json::{Map, Value, json};
 
 use self::live::Live;
 use super::{Destination, print_json};
@@ -425,81 +424,16 @@ fn build_request(
     Ok(request)
 }
 
-/// The result document of a recognition: the shape of a file transcription's
-/// (`transcripts[].sentences[]`), so `asr render` reads it back; times are left out where the
-/// model gave none.
-pub fn document(recognition: &Recognition) -> Value {
-    let sentences: Vec<Value> = recognition
-        .sentences
-        .iter()
-        .map(|s| {
-            let mut m = Map::new();
-            m.insert("sentence_id".into(), json!(s.index));
-            if let (Some(b), Some(e)) = (s.begin_ms, s.end_ms) {
-                m.insert("begin_time".into(), json!(b));
-                m.insert("end_time".into(), json!(e));
-            }
-            m.insert("text".into(), json!(s.text));
-            if !s.words.is_empty() {
-                let words: Vec<Value> = s
-                    .words
-                    .iter()
-                    .map(|w| {
-                        json!({
-                            "begin_time": w.begin_time,
-                            "end_time": w.end_time,
-                            "text": w.text,
-                            "punctuation": w.punctuation.clone().unwrap_or_default(),
-                        })
-                    })
-                    .collect();
-                m.insert("words".into(), Value::Array(words));
-            }
-            if let Some(l) = &s.language {
-                m.insert("language".into(), json!(l));
-            }
-            if let Some(e) = &s.emotion {
-                m.insert("emotion".into(), json!(e));
-            }
-            Value::Object(m)
-        })
-        .collect();
-    let mut doc = Map::new();
-    doc.insert("model".into(), json!(recognition.model.as_str()));
-    if let Some(id) = &recognition.request_id {
-        doc.insert("request_id".into(), json!(id.as_str()));
-    }
-    match &recognition.usage {
-        Some(Usage::Native(u)) => {
-            doc.insert("usage".into(), serde_json::to_value(u).unwrap_or_default());
-        }
-        Some(Usage::Chat(u)) => {
-            doc.insert("usage".into(), serde_json::to_value(u).unwrap_or_default());
-        }
-        _ => {}
-    }
-    doc.insert(
-        "transcripts".into(),
-        json!([{"channel_id": 0, "text": recognition.text(), "sentences": sentences}]),
-    );
-    Value::Object(doc)
-}
-
 /// The outputs asked for. Subtitles and tsv need every sentence timed.
 fn artifacts(
     recognition: &Recognition,
     formats: &[Format],
     opts: RenderOptions,
 ) -> anyhow::Result<Vec<Artifact>> {
-    let doc = document(recognition);
-    let mut raw = serde_json::to_vec_pretty(&doc).context("cannot encode the result")?;
-    raw.push(b'\n');
-    if recognition.has_times() {
-        return output::render(&raw, formats, opts).context("cannot render the result");
-    }
-    if let Some(f) = formats
-        .iter()
-        .find(|f| matches!(f, Format::Srt | Format::Vtt | Format::Tsv))
+    if !recognition.has_times()
+        && let Some(f) = formats
+            .iter()
+            .find(|f| matches!(f, Format::Srt | Format::Vtt | Format::Tsv))
     {
         return Err(exit::invalid_input(format!(
             "`--format {}`: the answer has times for only some sentences (a Flash answer for \
@@ -507,26 +441,8 @@ fn artifacts(
             f.extension()
         )));
     }
-    // Untimed sentences do not fit the renderers' view; the text alone makes the txt.
-    let text_only = json!({"transcripts": [{"channel_id": 0, "text": recognition.text()}]});
-    let text_raw = serde_json::to_vec(&text_only).context("cannot encode the result")?;
-    let mut out = Vec::new();
-    for &format in formats {
-        if out.iter().any(|a: &Artifact| a.format == format) {
-            continue;
-        }
-        match format {
-            Format::Json => out.push(Artifact {
-                format,
-                channel: None,
-                bytes: raw.clone(),
-            }),
-            _ => out.extend(
-                output::render(&text_raw, &[format], opts).context("cannot render the result")?,
-            ),
-        }
-    }
-    Ok(out)
+    output::render_document(&recognition.document(), formats, opts)
+        .context("cannot render the result")
 }
 
 #[cfg(test)]

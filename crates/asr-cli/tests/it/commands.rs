@@ -240,7 +240,7 @@ fn submit_then_task_get_wait_list_and_result() {
     let out = run(emu.asr(dir.path()).args(["result", &task_id, "-f", "tsv"]));
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert!(
-        stdout(&out).starts_with("start\tend\ttext\n"),
+        stdout(&out).starts_with("start\tend\tspeaker\ttext\n"),
         "{}",
         stdout(&out)
     );

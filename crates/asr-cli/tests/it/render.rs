@@ -148,7 +148,7 @@ fn one_document_and_one_format_print_to_stdout() {
         .args(["-f", "tsv"]));
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert!(
-        stdout(&out).starts_with("start\tend\ttext\n"),
+        stdout(&out).starts_with("start\tend\tspeaker\ttext\n"),
         "{}",
         stdout(&out)
     );
@@ -221,4 +221,92 @@ fn inputs_with_the_same_stem_do_not_overwrite_each_other() {
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert!(out_dir.join("talk.txt").is_file());
     assert!(out_dir.join("talk-2.txt").is_file());
+}
+
+#[test]
+fn format_all_writes_every_format_and_stdout_refuses_it() {
+    let (_, body) = result_documents()
+        .into_iter()
+        .find(|(c, _)| c == "transcription")
+        .expect("transcription fixture");
+    let dir = TempDir::new("render-all");
+    let input = dir.join("talk.json");
+    std::fs::write(&input, &body).unwrap();
+    let out_dir = dir.join("out");
+    let out = run(asr(dir.path())
+        .arg("render")
+        .arg(&input)
+        .args(["-f", "all", "-o"])
+        .arg(&out_dir));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let mut names: Vec<String> = std::fs::read_dir(&out_dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        ["talk.json", "talk.srt", "talk.tsv", "talk.txt", "talk.vtt"]
+    );
+    let out = run(asr(dir.path())
+        .arg("render")
+        .arg(&input)
+        .args(["-f", "all"]));
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("several formats"), "{}", stderr(&out));
+}
+
+/// `asr render FILE ARGS…` on stdout.
+fn render_stdout(name: &str, body: &[u8], args: &[&str]) -> String {
+    let dir = TempDir::new("render-flags");
+    let input = dir.join(format!("{name}.json"));
+    std::fs::write(&input, body).unwrap();
+    let out = run(asr(dir.path()).arg("render").arg(&input).args(args));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    stdout(&out)
+}
+
+#[test]
+fn the_cue_flags_change_the_subtitles() {
+    let diarized = result_documents()
+        .into_iter()
+        .find(|(c, _)| c == "transcription_diarization")
+        .expect("diarization fixture")
+        .1;
+    let plain = render_stdout("d", &diarized, &["-f", "srt", "--no-speaker-labels"]);
+    assert!(!plain.contains("Speaker"), "{plain}");
+    assert_eq!(
+        plain.lines().nth(2),
+        Some("Hello world, this is Alibaba Speech Lab."),
+        "without the label the sentence fits one line"
+    );
+    let txt = render_stdout("d", &diarized, &["-f", "txt", "--no-speaker-labels"]);
+    assert_eq!(txt, "Hello world, this is Alibaba Speech Lab.\n");
+
+    let words = render_stdout("d", &diarized, &["-f", "vtt", "--word-timestamps"]);
+    assert!(words.contains("<00:00:00."), "{words}");
+
+    let narrow = render_stdout(
+        "d",
+        &diarized,
+        &["-f", "srt", "--max-lines", "1", "--max-line-chars", "20"],
+    );
+    let blocks: Vec<&str> = narrow.split("\n\n").filter(|b| !b.is_empty()).collect();
+    assert!(blocks.len() > 2, "{narrow}");
+    for block in blocks {
+        let lines: Vec<&str> = block.lines().skip(2).collect();
+        assert_eq!(lines.len(), 1, "{block}");
+        assert!(lines[0].chars().count() <= 20, "{block}");
+    }
+}
+
+#[test]
+fn merge_channels_gives_one_labelled_file() {
+    let merged = render_stdout(
+        "call",
+        &two_channel_document(),
+        &["-f", "srt", "--merge-channels"],
+    );
+    insta::assert_snapshot!("render_call.merged.srt", merged);
+    assert!(merged.contains("[Channel 0] ") && merged.contains("[Channel 1] "));
 }

@@ -50,10 +50,7 @@ fn sentence(index: u64, text: &str, times: Option<(u64, u64)>) -> RecognizedSent
 
 fn opts() -> RenderOptions {
     RenderOptions {
-        limits: output::cues::CueLimits {
-            max_line_chars: 42,
-            max_cue_ms: 7000,
-        },
+        options: asr_render::Options::default(),
     }
 }
 
