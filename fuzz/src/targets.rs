@@ -36,10 +36,10 @@ pub fn response(data: &[u8]) -> http::Response<Bytes> {
         CONTENT_TYPES[usize::from(head.get(2).copied().unwrap_or(0)) % CONTENT_TYPES.len()];
     let mut response = http::Response::new(Bytes::copy_from_slice(body));
     *response.status_mut() = status;
-    if let Ok(value) = HeaderValue::from_str(content_type) {
-        if !content_type.is_empty() {
-            response.headers_mut().insert(CONTENT_TYPE, value);
-        }
+    if let Ok(value) = HeaderValue::from_str(content_type)
+        && !content_type.is_empty()
+    {
+        response.headers_mut().insert(CONTENT_TYPE, value);
     }
     response
 }

@@ -4,7 +4,7 @@
 //! Everything measured runs as a release-built child process, so each figure is that
 //! process's own (wall time, CPU seconds and peak RSS from `getrusage`), never the emulator's
 //! or this debug-built driver's:
-//! - 1,000 URLs in tasks of 100 through `asr_transport::Client::transcribe` (in a child
+//! - 1,000 URLs in tasks of 100 through the `asr_batch` engine (in a child
 //!   `xtask bench-client e2e`), emulator processing 2 s; HTTP requests from the emulator's
 //!   request log (`GET /__emulator/requests`).
 //! - A 1 GiB sparse local file through `Client::upload` (child `xtask bench-client upload`),
@@ -222,18 +222,20 @@ async fn e2e_client(base_url: &str, files: usize, per_task: usize) -> Result<Val
     let urls: Vec<String> = (0..files)
         .map(|i| format!("https://bench.example/audio/file{i:04}.wav"))
         .collect();
-    let tasks = files.div_ceil(per_task.max(1));
-    let options = asr_transport::TranscribeOptions::new(asr_transport::Model::FUN_ASR)
-        .with_files_per_task(per_task)
-        .with_max_tasks_in_flight(tasks);
-    let mut stream = client.transcribe(urls, options);
+    // The engine groups by the model's rule (100 per task for fun-asr), with no cap on tasks
+    // in flight.
+    if per_task != asr_types::Model::FUN_ASR.family().files_per_task() {
+        bail!("per_task must be fun-asr's files per task, got {per_task}");
+    }
+    let mut stream = asr_batch::Batch::new(client, asr_types::Model::FUN_ASR).run(urls);
     let (mut ok, mut failed, mut first_error) = (0u64, 0u64, None);
     while let Some(outcome) = stream.next().await {
-        match outcome.result {
-            Ok(_) => ok += 1,
-            Err(e) => {
+        let outcome = outcome.map_err(|e| anyhow!("the batch stopped: {e}"))?;
+        match outcome.status {
+            asr_batch::Status::Done(_) => ok += 1,
+            other => {
                 failed += 1;
-                first_error.get_or_insert_with(|| e.to_string());
+                first_error.get_or_insert_with(|| format!("{other:?}"));
             }
         }
     }
@@ -244,7 +246,7 @@ async fn e2e_client(base_url: &str, files: usize, per_task: usize) -> Result<Val
         "cpu_s": (after.user - before.user) + (after.sys - before.sys),
         "max_rss_kib": after.max_rss_kib,
         "ok": ok, "failed": failed, "first_error": first_error,
-        "tasks": stream.summary().tasks,
+        "tasks": stream.summary().this_run.tasks,
     }))
 }
 

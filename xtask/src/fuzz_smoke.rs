@@ -117,10 +117,10 @@ fn seeds() -> (Vec<Vec<u8>>, Vec<Vec<u8>>) {
                 stack.push(path);
             } else if path.extension().is_some_and(|e| e == "sse") {
                 streams.push(std::fs::read(&path).expect("sse fixture"));
-            } else if path.extension().is_some_and(|e| e == "json") {
-                if let Some(seed) = response_seed(&path) {
-                    responses.push(seed);
-                }
+            } else if path.extension().is_some_and(|e| e == "json")
+                && let Some(seed) = response_seed(&path)
+            {
+                responses.push(seed);
             }
         }
     }

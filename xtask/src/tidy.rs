@@ -35,6 +35,26 @@ pub const PURE_CRATES: &[&str] = &["asr-types", "asr-protocol", "asr-render"];
 /// protocol or client code underneath.
 pub const TYPES_ONLY: &[(&str, &[&str])] = &[("asr-render", &["asr-protocol", "asr-transport"])];
 
+/// Our crates, lowest layer first: each may depend only on crates before it, never on one
+/// after it (the batch engine sits on the transport, the CLI on the engine).
+pub const LAYERS: &[&str] = &[
+    "asr-types",
+    "asr-protocol",
+    "asr-transport",
+    "asr-batch",
+    "asr-cli",
+];
+
+/// Our crates the emulator must never reach, through any edge.
+pub const OURS: &[&str] = &[
+    "asr-types",
+    "asr-protocol",
+    "asr-render",
+    "asr-transport",
+    "asr-batch",
+    "asr-cli",
+];
+
 /// Runs `cargo metadata` for the host platform and returns its JSON.
 pub fn metadata() -> Result<Value> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
@@ -110,10 +130,10 @@ pub fn reachable(
         };
         for dep in node["deps"].as_array().into_iter().flatten() {
             let kinds = dep["dep_kinds"].as_array().cloned().unwrap_or_default();
-            if kinds.iter().any(keep) {
-                if let Some(pkg) = dep["pkg"].as_str() {
-                    stack.push(pkg.to_owned());
-                }
+            if kinds.iter().any(keep)
+                && let Some(pkg) = dep["pkg"].as_str()
+            {
+                stack.push(pkg.to_owned());
             }
         }
     }
@@ -156,8 +176,17 @@ pub fn check() -> Result<()> {
             );
         }
     }
+    for (i, lower) in LAYERS.iter().enumerate() {
+        let deps = reachable(&meta, lower, &is_normal)?;
+        if let Some(higher) = LAYERS[i + 1..].iter().find(|h| deps.contains(**h)) {
+            bail!(
+                "{lower} depends on {higher}, a crate above it; the layers are {LAYERS:?}: move \
+                 the shared code down to {lower} or below"
+            );
+        }
+    }
     let deps = reachable(&meta, "asr-emulator", &is_any)?;
-    for ours in PURE_CRATES {
+    for ours in OURS {
         if deps.contains(*ours) {
             bail!(
                 "asr-emulator depends on {ours}: it must answer from its own reading of the \

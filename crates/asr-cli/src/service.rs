@@ -43,7 +43,6 @@ fn transport(e: &TransportError) -> Kind {
         TransportError::Response(r) => response(r),
         TransportError::Wait(p) => poll(p),
         TransportError::TaskFailed { .. } | TransportError::BodyTooLarge { .. } => Kind::Rejected,
-        TransportError::Batch { source, .. } => transport(source),
         _ => Kind::Network,
     }
 }

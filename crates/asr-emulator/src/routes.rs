@@ -736,10 +736,10 @@ where
     {
         let mut g = shared.lock();
         // Re-check: another upload may have taken the key while this one streamed.
-        if let Err(e) = g.uploads.check_form(&form.fields, Instant::now()) {
-            if e.code != "AccessDenied" {
-                return (e.into_reply(request_id), size);
-            }
+        if let Err(e) = g.uploads.check_form(&form.fields, Instant::now())
+            && e.code != "AccessDenied"
+        {
+            return (e.into_reply(request_id), size);
         }
         g.uploads.insert(key.clone(), form.file.into_object(&key));
     }

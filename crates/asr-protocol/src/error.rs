@@ -219,6 +219,27 @@ impl ResponseError {
         }
     }
 
+    /// Whether the service refused the credentials themselves — a bad or wrong-region key, an
+    /// account in arrears, a model or workspace the key may not use — rather than this one
+    /// request: every other call with the same key would be refused the same way, so a batch
+    /// should stop instead of failing each input.
+    ///
+    /// ```
+    /// use asr_protocol::error::parse_error;
+    /// let body = br#"{"code":"InvalidApiKey","message":"Invalid API-key provided."}"#;
+    /// let err = parse_error(http::StatusCode::UNAUTHORIZED, &Default::default(), body);
+    /// assert!(err.refuses_credentials());
+    /// let body = br#"{"code":"InvalidParameter","message":"bad"}"#;
+    /// let err = parse_error(http::StatusCode::BAD_REQUEST, &Default::default(), body);
+    /// assert!(!err.refuses_credentials());
+    /// ```
+    pub fn refuses_credentials(&self) -> bool {
+        let code = self.code();
+        self.status() == StatusCode::UNAUTHORIZED
+            || code.is_some_and(|c| CREDENTIAL_CODES.contains(&c))
+            || (self.status() == StatusCode::FORBIDDEN && code == Some("AccessDenied"))
+    }
+
     /// The DashScope request id, if known.
     pub fn request_id(&self) -> Option<&RequestId> {
         match self {
@@ -228,6 +249,17 @@ impl ResponseError {
         }
     }
 }
+
+/// Codes that mean "these credentials may not do this", whatever the HTTP status.
+const CREDENTIAL_CODES: &[&str] = &[
+    "InvalidApiKey",
+    "invalid_api_key",
+    "NOT AUTHORIZED",
+    "Arrearage",
+    "AccessDenied.Unpurchased",
+    "Model.AccessDenied",
+    "Workspace.AccessDenied",
+];
 
 /// The first ≤ [`SNIPPET_LIMIT`] bytes of `body` as text, cut at a character boundary.
 pub fn snippet(body: &[u8]) -> String {
@@ -302,14 +334,14 @@ struct Envelope {
 
 /// Recognises an error envelope; a body with an empty `code` is not one.
 fn envelope(value: &Value) -> Option<Envelope> {
-    if let Ok(native) = ApiErrorBody::deserialize(value) {
-        if !native.code.is_empty() {
-            return Some(Envelope {
-                code: native.code,
-                message: native.message,
-                request_id: native.request_id,
-            });
-        }
+    if let Ok(native) = ApiErrorBody::deserialize(value)
+        && !native.code.is_empty()
+    {
+        return Some(Envelope {
+            code: native.code,
+            message: native.message,
+            request_id: native.request_id,
+        });
     }
     let compat = OpenAiErrorBody::deserialize(value).ok()?;
     // Some OpenAI-style errors carry only a `type`; it is the best code there is.
@@ -340,10 +372,10 @@ pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(
     }
     // Fast path: a skim for a top-level `code` that builds nothing else, then `T` straight from
     // the bytes. Going through a `Value` first cost twice the parse on a large result.
-    if serde_json::from_slice::<CodeProbe>(&body).is_ok_and(|probe| !probe.has_error_code()) {
-        if let Ok(value) = serde_json::from_slice::<T>(&body) {
-            return Ok(value);
-        }
+    if serde_json::from_slice::<CodeProbe>(&body).is_ok_and(|probe| !probe.has_error_code())
+        && let Ok(value) = serde_json::from_slice::<T>(&body)
+    {
+        return Ok(value);
     }
     // Everything else (an error code, a body that fails to decode, duplicate keys) takes the
     // reference path, so errors and edge cases read exactly as they always have.
@@ -385,20 +417,19 @@ fn parse_json_via_value<T: serde::de::DeserializeOwned>(
         .get("code")
         .and_then(Value::as_str)
         .is_some_and(|c| !c.is_empty())
+        && let Some(env) = envelope(&value)
     {
-        if let Some(env) = envelope(&value) {
-            let header_request_id = parts
-                .headers
-                .get("x-request-id")
-                .and_then(|v| v.to_str().ok())
-                .map(RequestId::new);
-            return Err(api_error(
-                parts.status,
-                &parts.headers,
-                env,
-                header_request_id,
-            ));
-        }
+        let header_request_id = parts
+            .headers
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .map(RequestId::new);
+        return Err(api_error(
+            parts.status,
+            &parts.headers,
+            env,
+            header_request_id,
+        ));
     }
     T::deserialize(value).map_err(decode)
 }

@@ -351,12 +351,11 @@ pub fn is_event_stream(headers: &HeaderMap) -> bool {
 /// OpenAI-compatible error envelope (as the official SDK does); any other body goes to
 /// [`parse_error`].
 pub fn error_from_body(status: StatusCode, headers: &HeaderMap, body: &Bytes) -> ResponseError {
-    if is_event_stream(headers) {
-        if let Ok(events) = decode_all(body) {
-            if let Some(first) = events.into_iter().find(|e| !e.data.is_empty()) {
-                return parse_error(status, headers, first.data.as_bytes());
-            }
-        }
+    if is_event_stream(headers)
+        && let Ok(events) = decode_all(body)
+        && let Some(first) = events.into_iter().find(|e| !e.data.is_empty())
+    {
+        return parse_error(status, headers, first.data.as_bytes());
     }
     parse_error(status, headers, body)
 }

@@ -3,7 +3,6 @@
 mod raw;
 mod token;
 mod track;
-mod transcribe;
 mod upload;
 mod wait;
 
@@ -26,9 +25,6 @@ use hyper_util::rt::{TokioExecutor, TokioTimer};
 use tower::ServiceExt;
 
 pub use self::track::{TaskTracker, TrackOptions, TrackStream};
-pub use self::transcribe::{
-    FileOutcome, FileTranscript, TranscribeOptions, TranscribeStream, TranscribeSummary,
-};
 pub use self::upload::Upload;
 pub use self::wait::{WaitCallback, WaitEvent, WaitOptions};
 use crate::config::{Config, check_url};
@@ -44,15 +40,20 @@ use crate::send::{BodyLimit, HttpService, Hyper};
 /// Cheap to clone: clones share the connection pool, the concurrency limit, the retry budget,
 /// the task-query budget and the upload-policy cache.
 ///
-/// Transcribe a local file in a few lines:
+/// One call per API operation; the batch pipeline built on them (grouping, journal, resume)
+/// is the `asr-batch` crate.
 ///
 /// ```no_run
-/// use asr_transport::{Client, Model};
+/// use asr_transport::{Client, Model, TranscriptionRequest, WaitOptions};
 ///
 /// # async fn run() -> Result<(), asr_transport::Error> {
 /// let client = Client::builder().with_api_key("sk-…").build()?;
-/// let transcript = client.transcribe_file("meeting.wav", Model::FUN_ASR).await?;
-/// println!("{}", transcript.text());
+/// let request = TranscriptionRequest::new(Model::FUN_ASR, ["https://example.com/a.wav"]);
+/// let task = client.submit(request).await?.output.task_id;
+/// let done = client.wait(&task, WaitOptions::default()).await?;
+/// for url in done.output.transcription_urls() {
+///     println!("{}", client.fetch_result(url).await?.channels()[0].text);
+/// }
 /// # Ok(())
 /// # }
 /// ```
@@ -421,42 +422,6 @@ impl Client {
         Ok(fetch_result::parse(resp)?)
     }
 
-    /// [`Client::fetch_result`] for a URL of task `task_id`, recovering from an expired URL:
-    /// on a 403 the task is queried again and the fresh URL for the same file is fetched.
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let emu = asr_emulator::Emulator::start(asr_emulator::EmulatorConfig::new().with_processing_time(std::time::Duration::from_millis(100))).await?;
-    /// # let client = asr_transport::Config::new("sk-test").with_base_url(emu.native_base()).build()?;
-    /// # let id = client.submit(asr_transport::TranscriptionRequest::new(asr_transport::Model::FUN_ASR, ["https://example.com/a.wav"])).await?.output.task_id;
-    /// # let done = client.wait(&id, Default::default()).await?;
-    /// # let url = done.output.transcription_urls()[0];
-    /// let doc = client.fetch_task_result(&id, url).await?;
-    /// assert_eq!(doc.file_url(), Some("https://example.com/a.wav"));
-    /// # Ok(())
-    /// # }
-    /// ```
-    ///
-    /// # Errors
-    ///
-    /// As [`Client::fetch_result`]; the original error if the task no longer lists the file.
-    pub async fn fetch_task_result(
-        &self,
-        task_id: &TaskId,
-        url: &str,
-    ) -> Result<fetch_result::Response, Error> {
-        match self.fetch_result(url).await {
-            Err(Error::Response(e)) if e.status() == http::StatusCode::FORBIDDEN => {
-                tracing::debug!(%task_id, "result URL refused; querying the task for a fresh one");
-                let task = self.task(task_id).await?;
-                let fresh = fresh_url(&task, url).ok_or(Error::Response(e))?;
-                self.fetch_result(&fresh).await
-            }
-            other => other,
-        }
-    }
-
     /// Sends a built request through the stack.
     pub(crate) async fn send(
         &self,
@@ -505,17 +470,6 @@ const TASK_LANE: usize = 16;
 /// request counts from its send until a second after its answer, halved on a 429.
 pub(crate) fn query_limiter(per_second: f64) -> RateLimiter {
     RateLimiter::new(per_second).adaptive(true)
-}
-
-/// The fresh URL for the file whose (expired) URL was `old`: same path, or same position.
-fn fresh_url(task: &TaskResponse, old: &str) -> Option<String> {
-    let path = |u: &str| u.split('?').next().unwrap_or_default().to_owned();
-    let old_path = path(old);
-    let urls = task.output.transcription_urls();
-    urls.iter()
-        .find(|u| path(u) == old_path)
-        .or_else(|| (urls.len() == 1).then(|| &urls[0]))
-        .map(|u| (*u).to_owned())
 }
 
 /// A proxy must be an absolute `http://` URL; the error never repeats it, since it may carry

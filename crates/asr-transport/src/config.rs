@@ -3,7 +3,6 @@
 //! The library never reads environment variables on its own; [`Config::from_env`] is there for
 //! applications (such as the CLI) that want the `DASHSCOPE_*` variables of the official SDK.
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use asr_protocol::ApiKey;
@@ -502,69 +501,5 @@ pub(crate) fn check_url(
                 "`{shown}` is not an absolute http(s) URL; pass e.g. https://dashscope.aliyuncs.com/api/v1"
             ),
         )),
-    }
-}
-
-/// Where a file to transcribe comes from.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum Input {
-    /// A URL the service downloads itself (`http`, `https` or an `oss://` temporary URL).
-    Url(String),
-    /// A local file, uploaded first.
-    Path(PathBuf),
-}
-
-impl Input {
-    /// Reads `s` as a URL if it has an `http://`, `https://` or `oss://` scheme, else as a
-    /// local path.
-    ///
-    /// ```
-    /// use asr_transport::Input;
-    /// assert!(matches!(Input::parse("https://example.com/a.wav"), Input::Url(_)));
-    /// assert!(matches!(Input::parse("recordings/a.wav"), Input::Path(_)));
-    /// ```
-    pub fn parse(s: &str) -> Self {
-        let lower = s.to_ascii_lowercase();
-        if ["http://", "https://", "oss://"]
-            .iter()
-            .any(|p| lower.starts_with(p))
-        {
-            Input::Url(s.to_owned())
-        } else {
-            Input::Path(PathBuf::from(s.strip_prefix("file://").unwrap_or(s)))
-        }
-    }
-
-    /// How the input is shown in results and errors: the URL, or the path as given.
-    pub fn display_name(&self) -> String {
-        match self {
-            Input::Url(u) => u.clone(),
-            Input::Path(p) => p.display().to_string(),
-        }
-    }
-}
-
-impl From<&str> for Input {
-    fn from(s: &str) -> Self {
-        Input::parse(s)
-    }
-}
-
-impl From<String> for Input {
-    fn from(s: String) -> Self {
-        Input::parse(&s)
-    }
-}
-
-impl From<PathBuf> for Input {
-    fn from(p: PathBuf) -> Self {
-        Input::Path(p)
-    }
-}
-
-impl From<&std::path::Path> for Input {
-    fn from(p: &std::path::Path) -> Self {
-        Input::Path(p.to_path_buf())
     }
 }

@@ -1,7 +1,6 @@
 //! The one error type of the client.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
 
 use asr_protocol::{ApiError, BuildError, PollError, ResponseError};
@@ -118,16 +117,6 @@ pub enum Error {
     /// ([`Error::task_id`]); the task itself may still finish on the service.
     #[error(transparent)]
     Wait(#[from] PollError),
-    /// Every file of a task shares its fate when the task cannot be submitted or waited for;
-    /// each file of the batch gets this error, pointing to the shared cause.
-    #[error("the task for this file (one of {files} in its batch) failed")]
-    Batch {
-        /// Files in the batch.
-        files: usize,
-        /// The shared cause.
-        #[source]
-        source: Arc<Error>,
-    },
 }
 
 fn describe(code: Option<&str>, message: Option<&str>) -> String {
@@ -214,7 +203,21 @@ impl Error {
                     PollError::DeadlineExceeded { .. } | PollError::Transport { .. }
                 ) || matches!(e, PollError::Response { source, .. } if source.retryability().is_retryable())
             }
-            Error::Batch { source, .. } => source.is_retryable(),
+            _ => false,
+        }
+    }
+
+    /// Whether the service refused the credentials themselves (see
+    /// [`ResponseError::refuses_credentials`]): every other call with them would fail too.
+    ///
+    /// ```
+    /// let err = asr_transport::Config::from_vars(|_| None).unwrap_err();
+    /// assert!(!err.refuses_credentials());
+    /// ```
+    pub fn refuses_credentials(&self) -> bool {
+        match self {
+            Error::Response(e) => e.refuses_credentials(),
+            Error::Wait(PollError::Response { source, .. }) => source.refuses_credentials(),
             _ => false,
         }
     }
@@ -227,7 +230,6 @@ impl Error {
             Error::TaskFailed { code, .. } => code.as_deref(),
             Error::SubmitOutcomeUnknown { source } => source.code(),
             Error::Wait(PollError::Response { source, .. }) => source.code(),
-            Error::Batch { source, .. } => source.code(),
             _ => None,
         }
     }
@@ -247,7 +249,6 @@ impl Error {
             Error::Response(e) => e.request_id(),
             Error::SubmitOutcomeUnknown { source } => source.request_id(),
             Error::Wait(PollError::Response { source, .. }) => source.request_id(),
-            Error::Batch { source, .. } => source.request_id(),
             _ => None,
         }
     }
@@ -265,7 +266,6 @@ impl Error {
         match self {
             Error::TaskFailed { task_id, .. } => Some(task_id),
             Error::Wait(e) => Some(e.task_id()),
-            Error::Batch { source, .. } => source.task_id(),
             _ => None,
         }
     }

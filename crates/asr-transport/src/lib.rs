@@ -6,13 +6,21 @@
 //! environment variables unless asked ([`Config::from_env`]), and never resends a submit that
 //! may have reached the service (a duplicate task is billed again).
 //!
+//! It makes single calls; the batch pipeline built on them — grouping, uploads, submits,
+//! completion, downloads and a resumable journal, `client.transcribe_file(…)` — is the
+//! `asr-batch` crate.
+//!
 //! ```no_run
-//! use asr_transport::{Client, Model};
+//! use asr_transport::{Client, Model, TranscriptionRequest, WaitOptions};
 //!
 //! # async fn run() -> Result<(), asr_transport::Error> {
 //! let client = Client::builder().with_api_key("sk-…").build()?;
-//! let transcript = client.transcribe_file("meeting.wav", Model::FUN_ASR).await?;
-//! println!("{}", transcript.text());
+//! let request = TranscriptionRequest::new(Model::FUN_ASR, ["https://example.com/a.wav"]);
+//! let task = client.submit(request).await?.output.task_id;
+//! let done = client.wait(&task, WaitOptions::default()).await?;
+//! for url in done.output.transcription_urls() {
+//!     println!("{}", client.fetch_result(url).await?.channels()[0].text);
+//! }
 //! # Ok(())
 //! # }
 //! ```
@@ -20,8 +28,7 @@
 //! - [`Client`]: [`submit`](Client::submit), [`task`](Client::task), [`wait`](Client::wait),
 //!   [`tracker`](Client::tracker) (many tasks in one query budget),
 //!   [`cancel`](Client::cancel), [`list_tasks`](Client::list_tasks),
-//!   [`fetch_result`](Client::fetch_result), [`upload`](Client::upload) and
-//!   [`transcribe`](Client::transcribe).
+//!   [`fetch_result`](Client::fetch_result) and [`upload`](Client::upload).
 //! - [`Config`]: endpoints, credentials, timeouts, retries, limits, proxy, TLS roots.
 //! - [`layers`]: the tower stack (concurrency limit → total timeout → retry → query budget →
 //!   per-attempt timeout → tracing → hyper).
@@ -52,11 +59,10 @@ pub use asr_types::{
 
 pub use crate::body::{ProgressFn, UploadProgress};
 pub use crate::client::{
-    Client, FileOutcome, FileTranscript, Submission, TaskTracker, TrackOptions, TrackStream,
-    TranscribeOptions, TranscribeStream, TranscribeSummary, Upload, WaitCallback, WaitEvent,
+    Client, Submission, TaskTracker, TrackOptions, TrackStream, Upload, WaitCallback, WaitEvent,
     WaitOptions,
 };
-pub use crate::config::{Config, Input};
+pub use crate::config::Config;
 pub use crate::connect::Proxy;
 pub use crate::error::Error;
 pub use crate::recognize::{

@@ -354,6 +354,27 @@ impl ModelFamily {
         }
     }
 
+    /// How many files one task of this family takes: the one rule for splitting a batch into
+    /// tasks.
+    ///
+    /// Fun-ASR and Paraformer take up to [`MAX_FILE_URLS`](crate::submit::MAX_FILE_URLS)
+    /// (100) URLs per task. Qwen3-ASR-Flash-Filetrans takes exactly one (`file_url`). The
+    /// Qwen-Audio filetrans models share the `file_urls` shape, but the official SDK's example
+    /// says they take exactly one URL (protocol §9.2), and a refused task costs every file in
+    /// it, so they get one; so does any family this version does not know.
+    ///
+    /// ```
+    /// use asr_types::Model;
+    /// assert_eq!(Model::FUN_ASR.family().files_per_task(), 100);
+    /// assert_eq!(Model::QWEN3_ASR_FLASH_FILETRANS.family().files_per_task(), 1);
+    /// ```
+    pub fn files_per_task(self) -> usize {
+        match self {
+            ModelFamily::FunAsr | ModelFamily::Paraformer => crate::submit::MAX_FILE_URLS,
+            _ => 1,
+        }
+    }
+
     /// Whether the family takes `diarization_enabled` and `speaker_count`.
     pub fn accepts_diarization(self) -> bool {
         matches!(self, ModelFamily::FunAsr | ModelFamily::Paraformer)

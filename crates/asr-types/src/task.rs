@@ -337,6 +337,74 @@ pub struct QwenFiletransTaskResult {
     pub extra: Extra,
 }
 
+/// When a signed `transcription_url` stops working: its `Expires` query parameter, in seconds
+/// since the Unix epoch (protocol §11.2). `None` when the URL carries none.
+///
+/// ```
+/// let url = "https://bucket.oss.example.com/r/1.json?Expires=1761631066&OSSAccessKeyId=k&Signature=s";
+/// assert_eq!(asr_types::task::url_expires(url), Some(1_761_631_066));
+/// assert_eq!(asr_types::task::url_expires("https://example.com/r.json"), None);
+/// ```
+pub fn url_expires(url: &str) -> Option<u64> {
+    let query = url.split_once('?')?.1;
+    let query = query.split('#').next().unwrap_or_default();
+    query
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("Expires="))
+        .and_then(|v| v.parse().ok())
+}
+
+impl SubtaskResult {
+    /// When this file's `transcription_url` expires (epoch seconds), if it says.
+    ///
+    /// ```
+    /// let sub: asr_types::SubtaskResult = serde_json::from_str(
+    ///     r#"{"file_url":"https://e.com/a.wav","transcription_url":"https://h/r.json?Expires=1700000000&Signature=x","subtask_status":"SUCCEEDED"}"#,
+    /// )?;
+    /// assert_eq!(sub.expires(), Some(1_700_000_000));
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
+    pub fn expires(&self) -> Option<u64> {
+        self.transcription_url.as_deref().and_then(url_expires)
+    }
+}
+
+impl QwenFiletransTaskResult {
+    /// When the `transcription_url` expires (epoch seconds), if it says.
+    ///
+    /// ```
+    /// let r: asr_types::task::QwenFiletransTaskResult = serde_json::from_str(
+    ///     r#"{"transcription_url":"https://h/r.json?Expires=1700000000&Signature=x"}"#,
+    /// )?;
+    /// assert_eq!(r.expires(), Some(1_700_000_000));
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
+    pub fn expires(&self) -> Option<u64> {
+        self.transcription_url.as_deref().and_then(url_expires)
+    }
+}
+
+impl TaskOutput {
+    /// The earliest `Expires` of the task's result URLs (epoch seconds): download before it.
+    /// `None` when no URL says.
+    ///
+    /// ```
+    /// let out: asr_types::TaskOutput = serde_json::from_str(
+    ///     r#"{"task_id":"t","task_status":"SUCCEEDED","results":[
+    ///         {"transcription_url":"https://h/1.json?Expires=1700000500&Signature=x"},
+    ///         {"transcription_url":"https://h/2.json?Expires=1700000100&Signature=y"}]}"#,
+    /// )?;
+    /// assert_eq!(out.results_expire(), Some(1_700_000_100));
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
+    pub fn results_expire(&self) -> Option<u64> {
+        self.transcription_urls()
+            .into_iter()
+            .filter_map(url_expires)
+            .min()
+    }
+}
+
 /// `output.task_metrics`: subtask counts.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]

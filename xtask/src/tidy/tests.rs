@@ -25,4 +25,12 @@ fn the_walk_finds_what_is_there() {
     assert!(emulator.contains("tokio") && emulator.contains("hyper"));
     let cli = reachable(&meta, "asr-cli", &is_any).expect("dependency walk");
     assert!(cli.contains("asr-types"), "{cli:?}");
+    // The engine sits on the transport, and nothing below it reaches it.
+    let batch = reachable(&meta, "asr-batch", &is_normal).expect("dependency walk");
+    assert!(
+        batch.contains("asr-transport") && !batch.contains("asr-cli"),
+        "{batch:?}"
+    );
+    let transport = reachable(&meta, "asr-transport", &is_normal).expect("dependency walk");
+    assert!(!transport.contains("asr-batch"), "{transport:?}");
 }

@@ -247,18 +247,18 @@ fn check_options(args: &RecognizeArgs, model: &Model, family: ModelFamily) -> an
             )));
         }
     }
-    if family != ModelFamily::Flash {
-        if let Some((_, flag)) = flash_only.iter().find(|(set, _)| *set) {
-            return Err(refuse(
-                flag,
-                "Flash models (fun-asr-flash, qwen-audio-3.x-asr-flash)",
-            ));
-        }
+    if family != ModelFamily::Flash
+        && let Some((_, flag)) = flash_only.iter().find(|(set, _)| *set)
+    {
+        return Err(refuse(
+            flag,
+            "Flash models (fun-asr-flash, qwen-audio-3.x-asr-flash)",
+        ));
     }
-    if family != ModelFamily::Qwen3AsrFlash {
-        if let Some((_, flag)) = qwen_only.iter().find(|(set, _)| *set) {
-            return Err(refuse(flag, "qwen3-asr-flash"));
-        }
+    if family != ModelFamily::Qwen3AsrFlash
+        && let Some((_, flag)) = qwen_only.iter().find(|(set, _)| *set)
+    {
+        return Err(refuse(flag, "qwen3-asr-flash"));
     }
     if family != ModelFamily::Omni && args.prompt.is_some() {
         return Err(refuse("--prompt", "Qwen-Omni models"));

@@ -1,7 +1,7 @@
 use std::collections::BTreeMap;
 
 use super::*;
-use crate::{Input, Region, WorkspaceId};
+use crate::{Region, WorkspaceId};
 
 fn vars(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
     let map: BTreeMap<String, String> = pairs
@@ -243,23 +243,6 @@ async fn proxy_settings_are_accepted_and_bad_proxy_urls_refused() {
 }
 
 #[test]
-fn inputs_are_urls_or_paths() {
-    assert_eq!(
-        Input::parse("HTTPS://x/a.wav"),
-        Input::Url("HTTPS://x/a.wav".into())
-    );
-    assert_eq!(
-        Input::parse("oss://bucket/k"),
-        Input::Url("oss://bucket/k".into())
-    );
-    assert_eq!(
-        Input::parse("file:///tmp/a.wav"),
-        Input::Path("/tmp/a.wav".into())
-    );
-    assert_eq!(Input::parse("a.wav"), Input::Path("a.wav".into()));
-}
-
-#[test]
 fn loopback_detection() {
     for host in [
         "localhost",
@@ -275,27 +258,6 @@ fn loopback_detection() {
     for host in ["example.com", "10.0.0.1", "localhost.example.com", "[::2]"] {
         assert!(!crate::config::is_loopback_host(host), "{host}");
     }
-}
-
-#[test]
-fn fresh_url_matches_the_same_object_path() {
-    let task: TaskResponse = serde_json::from_value(serde_json::json!({
-        "request_id": "r",
-        "output": {
-            "task_id": "t",
-            "task_status": "SUCCEEDED",
-            "results": [
-                {"file_url": "a", "transcription_url": "https://h/r/1.json?Signature=new1", "subtask_status": "SUCCEEDED"},
-                {"file_url": "b", "transcription_url": "https://h/r/2.json?Signature=new2", "subtask_status": "SUCCEEDED"}
-            ]
-        }
-    }))
-    .unwrap();
-    assert_eq!(
-        fresh_url(&task, "https://h/r/2.json?Signature=old").as_deref(),
-        Some("https://h/r/2.json?Signature=new2")
-    );
-    assert_eq!(fresh_url(&task, "https://h/r/3.json?Signature=old"), None);
 }
 
 #[tokio::test]

@@ -301,10 +301,10 @@ impl Client {
                 .uploads
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner);
-            if let Some((policy, until)) = cache.policies.get(&key) {
-                if Instant::now() < *until {
-                    return Ok(policy.clone());
-                }
+            if let Some((policy, until)) = cache.policies.get(&key)
+                && Instant::now() < *until
+            {
+                return Ok(policy.clone());
             }
         }
         // One fetch at a time, so a batch of concurrent uploads shares the policy it brings.
@@ -315,10 +315,10 @@ impl Client {
                 .uploads
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner);
-            if let Some((policy, until)) = cache.policies.get(&key) {
-                if Instant::now() < *until {
-                    return Ok(policy.clone());
-                }
+            if let Some((policy, until)) = cache.policies.get(&key)
+                && Instant::now() < *until
+            {
+                return Ok(policy.clone());
             }
         }
         let req = get_upload_policy::build(

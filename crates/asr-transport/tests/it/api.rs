@@ -241,37 +241,6 @@ async fn dropping_a_wait_cancels_the_wait_not_the_task() {
 }
 
 #[tokio::test]
-async fn expired_result_url_is_recovered_by_querying_the_task() {
-    let (_emu, client) = setup(fast().with_result_url_ttl(Duration::from_secs(2))).await;
-    let id = client
-        .submit(TranscriptionRequest::new(
-            Model::FUN_ASR,
-            ["https://example.com/a.wav"],
-        ))
-        .await
-        .unwrap()
-        .output
-        .task_id;
-    let done = client.wait(&id, quick_wait()).await.unwrap();
-    let old = done.output.transcription_urls()[0].to_owned();
-    // Poll until the URL has expired on the emulator (bounded), rather than sleeping blindly.
-    let mut expired = false;
-    for _ in 0..100 {
-        match client.fetch_result(&old).await {
-            Err(e) if e.status() == Some(http::StatusCode::FORBIDDEN) => {
-                expired = true;
-                break;
-            }
-            Ok(_) => tokio::time::sleep(Duration::from_millis(50)).await,
-            Err(e) => panic!("unexpected error {e}"),
-        }
-    }
-    assert!(expired, "the result URL never expired");
-    let doc = client.fetch_task_result(&id, &old).await.unwrap();
-    assert_eq!(doc.file_url(), Some("https://example.com/a.wav"));
-}
-
-#[tokio::test]
 async fn result_documents_over_the_size_limit_are_refused() {
     let emu = asr_emulator::Emulator::start(fast()).await.unwrap();
     let client = crate::client_config(&emu)

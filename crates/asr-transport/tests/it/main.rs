@@ -9,7 +9,6 @@ mod coverage;
 mod faults;
 mod proxy;
 mod tls;
-mod transcribe;
 mod upload;
 
 use std::path::{Path, PathBuf};

@@ -134,25 +134,25 @@ pub(super) fn flash(req: &FlashRequest) -> Result<(), ValidationError> {
             "the audio format is required; pass it, e.g. `wav`, `mp3` or `opus`",
         ));
     }
-    if let Some(rate) = &p.sample_rate {
-        if rate.is_empty() || !rate.bytes().all(|b| b.is_ascii_digit()) || rate.starts_with('0') {
-            return Err(ValidationError::new(
-                "parameters.sample_rate",
-                format!(
-                    "`{}` is not a sample rate; pass the rate in Hz as a decimal string such as \
+    if let Some(rate) = &p.sample_rate
+        && (rate.is_empty() || !rate.bytes().all(|b| b.is_ascii_digit()) || rate.starts_with('0'))
+    {
+        return Err(ValidationError::new(
+            "parameters.sample_rate",
+            format!(
+                "`{}` is not a sample rate; pass the rate in Hz as a decimal string such as \
                      \"16000\"",
-                    snippet(rate)
-                ),
-            ));
-        }
+                snippet(rate)
+            ),
+        ));
     }
-    if let Some(id) = &p.vocabulary_id {
-        if id.trim().is_empty() {
-            return Err(ValidationError::new(
-                "parameters.vocabulary_id",
-                "the id is empty; pass the id returned by create_vocabulary or omit the field",
-            ));
-        }
+    if let Some(id) = &p.vocabulary_id
+        && id.trim().is_empty()
+    {
+        return Err(ValidationError::new(
+            "parameters.vocabulary_id",
+            "the id is empty; pass the id returned by create_vocabulary or omit the field",
+        ));
     }
     if let Some(words) = &p.vocabulary {
         check_instant_vocabulary(model, known, words)?;
@@ -568,18 +568,19 @@ fn check_qwen_language(
     family: ModelFamily,
     options: &AsrOptions,
 ) -> Result<(), ValidationError> {
-    if let Some(code) = &options.language {
-        if family == ModelFamily::Qwen3AsrFlash && !QWEN3_ASR_LANGUAGES.contains(&code.as_str()) {
-            return Err(ValidationError::new(
-                "asr_options.language",
-                format!(
-                    "`{}` is not a language code `{model}` knows; use one of {}, or omit it for \
+    if let Some(code) = &options.language
+        && family == ModelFamily::Qwen3AsrFlash
+        && !QWEN3_ASR_LANGUAGES.contains(&code.as_str())
+    {
+        return Err(ValidationError::new(
+            "asr_options.language",
+            format!(
+                "`{}` is not a language code `{model}` knows; use one of {}, or omit it for \
                      unknown or mixed languages",
-                    snippet(code),
-                    QWEN3_ASR_LANGUAGES.join(" ")
-                ),
-            ));
-        }
+                snippet(code),
+                QWEN3_ASR_LANGUAGES.join(" ")
+            ),
+        ));
     }
     Ok(())
 }

@@ -117,19 +117,19 @@ pub(super) fn qwen_filetrans(req: &QwenFiletransRequest) -> Result<(), Validatio
     }
     check_media_url("input.file_url", &req.input.file_url)?;
     let p = &req.parameters;
-    if let Some(code) = &p.language {
-        if family == ModelFamily::Qwen3AsrFiletrans && !QWEN3_ASR_LANGUAGES.contains(&code.as_str())
-        {
-            return Err(ValidationError::new(
-                "parameters.language",
-                format!(
-                    "`{}` is not a language code `{model}` knows; use one of {}, or omit the \
+    if let Some(code) = &p.language
+        && family == ModelFamily::Qwen3AsrFiletrans
+        && !QWEN3_ASR_LANGUAGES.contains(&code.as_str())
+    {
+        return Err(ValidationError::new(
+            "parameters.language",
+            format!(
+                "`{}` is not a language code `{model}` knows; use one of {}, or omit the \
                      field for unknown or mixed languages",
-                    snippet(code),
-                    QWEN3_ASR_LANGUAGES.join(" ")
-                ),
-            ));
-        }
+                snippet(code),
+                QWEN3_ASR_LANGUAGES.join(" ")
+            ),
+        ));
     }
     if let Some(ids) = &p.channel_id {
         check_channel_ids("parameters.channel_id", ids)?;
@@ -248,17 +248,17 @@ fn check_language_hints(
     let Some(rule) = model.language_hints() else {
         return Ok(());
     };
-    if let Some(max) = rule.max {
-        if hints.len() > max {
-            return Err(ValidationError::new(
-                "parameters.language_hints",
-                format!(
-                    "`{model}` takes at most {max} language hints, got {}; keep the {max} most \
+    if let Some(max) = rule.max
+        && hints.len() > max
+    {
+        return Err(ValidationError::new(
+            "parameters.language_hints",
+            format!(
+                "`{model}` takes at most {max} language hints, got {}; keep the {max} most \
                      likely languages",
-                    hints.len()
-                ),
-            ));
-        }
+                hints.len()
+            ),
+        ));
     }
     for (i, hint) in hints.iter().enumerate() {
         if !rule.codes.contains(&hint.as_str()) {

@@ -181,6 +181,6 @@ async fn file_urls_of(batch: &Batch, id: &TaskId) -> Option<Vec<String>> {
     else {
         return Some(Vec::new());
     };
-    let doc = batch.client.fetch_task_result(id, &url).await.ok()?;
+    let doc = batch.client.fetch_result(&url).await.ok()?;
     Some(doc.file_url().map(str::to_owned).into_iter().collect())
 }

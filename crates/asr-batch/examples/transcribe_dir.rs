@@ -1,17 +1,18 @@
 //! Transcribe every audio file of a directory, printing each transcript as its task finishes,
-//! then the totals.
+//! then the totals. A journal in the directory makes it resumable: run it again after a kill
+//! and it re-attaches to its tasks instead of submitting again.
 //!
 //! ```sh
 //! export DASHSCOPE_API_KEY=sk-…
-//! cargo run -p asr-transport --example transcribe_dir -- recordings/ [model]
+//! cargo run -p asr-batch --example transcribe_dir -- recordings/ [model]
 //! ```
 //!
-//! Files are uploaded to temporary storage, grouped into tasks of up to 100, and at most four
-//! tasks run at once; a file that fails is reported on its own and the others carry on.
+//! Files are uploaded to temporary storage and grouped into tasks of up to 100; a file that
+//! fails is reported on its own and the others carry on.
 
 use std::path::PathBuf;
 
-use asr_transport::{Config, Input, Model, TranscribeOptions};
+use asr_batch::{Batch, Config, Input, JsonlStore, Model, Status};
 use futures_util::StreamExt;
 
 const AUDIO: &[&str] = &[
@@ -50,17 +51,21 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     eprintln!("{} audio files in {}", files.len(), dir.display());
 
     let client = Config::from_env()?.build()?;
-    let mut results = client.transcribe(files, TranscribeOptions::new(model));
-    while let Some(file) = results.next().await {
-        match file.result {
-            Ok(transcript) => println!("{}\t{}", file.input.display_name(), transcript.text()),
-            Err(e) => eprintln!("{}: {e}", file.input.display_name()),
+    let store = JsonlStore::open(dir.join(asr_batch::journal::FILE_NAME))?;
+    let mut results = Batch::new(client, model).with_store(store).run(files);
+    while let Some(outcome) = results.next().await {
+        let outcome = outcome?;
+        let name = outcome.input.display_name();
+        match outcome.status {
+            Status::Done(transcript) => println!("{name}\t{}", transcript.text()),
+            Status::Failed(e) => eprintln!("{name}: {e}"),
+            other => eprintln!("{name}: {other:?}"),
         }
     }
-    let totals = results.summary();
+    let totals = results.summary().this_run;
     eprintln!(
         "{} transcribed, {} failed, {} tasks, {} s billed",
-        totals.succeeded, totals.failed, totals.tasks, totals.billed_seconds
+        totals.done, totals.failed, totals.tasks, totals.billed_seconds
     );
     Ok(())
 }

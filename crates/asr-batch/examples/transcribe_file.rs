@@ -2,13 +2,13 @@
 //!
 //! ```sh
 //! export DASHSCOPE_API_KEY=sk-…
-//! cargo run -p asr-transport --example transcribe_file -- meeting.wav [model]
+//! cargo run -p asr-batch --example transcribe_file -- meeting.wav [model]
 //! ```
 //!
 //! To try it offline, start `asr-emulator --port 0` and set `DASHSCOPE_HTTP_BASE_URL` to the
 //! URL it prints followed by `/api/v1`.
 
-use asr_transport::{Config, Model};
+use asr_batch::{Config, Model, TranscribeExt};
 
 #[tokio::main]
 async fn main() {
