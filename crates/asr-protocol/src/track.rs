@@ -563,10 +563,12 @@ impl CompletionTracker {
         if let Trust::Distrusted { until } = self.trust {
             consider(until);
         }
-        if !full && self.mode == TrackMode::Sweeping && self.sweep.is_none() {
-            if let Some(at) = self.next_sweep_at {
-                consider(at);
-            }
+        if !full
+            && self.mode == TrackMode::Sweeping
+            && self.sweep.is_none()
+            && let Some(at) = self.next_sweep_at
+        {
+            consider(at);
         }
         next
     }
@@ -642,10 +644,10 @@ impl CompletionTracker {
 
     /// Deadlines, the end of distrust, coverage and the mode.
     fn advance(&mut self, now: Instant) {
-        if let Trust::Distrusted { until } = self.trust {
-            if now >= until {
-                self.trust = Trust::Untested;
-            }
+        if let Trust::Distrusted { until } = self.trust
+            && now >= until
+        {
+            self.trust = Trust::Untested;
         }
         let expired: Vec<TaskId> = self
             .tasks
@@ -1065,10 +1067,10 @@ impl CompletionTracker {
             (None, None) => page_no + 1,
         };
         sweep.last_page = Some(last.max(1));
-        if sweep.complete() {
-            if let Some(done) = self.sweep.take() {
-                self.finish_sweep(now, done);
-            }
+        if sweep.complete()
+            && let Some(done) = self.sweep.take()
+        {
+            self.finish_sweep(now, done);
         }
     }
 
@@ -1144,14 +1146,14 @@ impl CompletionTracker {
 
     /// Records a status and reports a change.
     fn note_status(&mut self, task_id: &TaskId, status: &TaskStatus) {
-        if let Some(task) = self.tasks.get_mut(task_id) {
-            if task.status.as_ref() != Some(status) {
-                task.status = Some(status.clone());
-                self.events.push_back(TrackEvent::StatusChanged {
-                    task_id: task_id.clone(),
-                    status: status.clone(),
-                });
-            }
+        if let Some(task) = self.tasks.get_mut(task_id)
+            && task.status.as_ref() != Some(status)
+        {
+            task.status = Some(status.clone());
+            self.events.push_back(TrackEvent::StatusChanged {
+                task_id: task_id.clone(),
+                status: status.clone(),
+            });
         }
     }
 

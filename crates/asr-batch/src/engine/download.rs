@@ -49,7 +49,7 @@ pub(crate) async fn attached<S: Sink>(
         (None, Some(cap)) => Arc::clone(cap).acquire_owned().await.ok(),
         (None, None) => None,
     };
-    let task = match ctx.tracker.finished(&task_id, fresh, None).await {
+    let task = match ctx.tracker.finished(&task_id, fresh).await {
         Ok(task) => task,
         Err(asr_transport::Error::Wait(PollError::UnknownTask { .. })) if from_earlier_run => {
             // The service forgets a task 24 hours after it finished, results included.

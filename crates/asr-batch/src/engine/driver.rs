@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use asr_transport::Client;
 use asr_types::TaskId;
@@ -207,7 +207,12 @@ async fn prepare<S: Sink>(
         .collect();
     let finished_earlier = replay.tasks.clone();
     drop(replay);
-    let tracker = Tracker::new(client.clone(), options.poll.clone(), progress.clone());
+    let tracker = Tracker::new(
+        &client,
+        job.model().clone(),
+        options.poll.clone(),
+        progress.clone(),
+    );
     let ctx = Arc::new(Ctx {
         commit: Committer::new(Arc::clone(&store), Arc::clone(&sink)),
         uploads: Semaphore::new(options.upload_concurrency.max(1)),
@@ -455,11 +460,6 @@ impl<S: Sink> Ctx<S> {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .contains(task_id)
-    }
-
-    /// The wait deadline: the policy's, if any.
-    pub(crate) fn deadline(&self) -> Option<Duration> {
-        self.options.poll.deadline
     }
 }
 

@@ -29,9 +29,6 @@ const CLOCK_SKEW_MS: i64 = 5 * 60 * 1000;
 /// takes few queries.
 const PAGE_SIZE: u32 = 100;
 
-/// How long a candidate task still running is waited for, at most.
-const CANDIDATE_WAIT: Duration = Duration::from_secs(30 * 60);
-
 /// The inputs of one ambiguous submit.
 #[derive(Debug, Clone)]
 pub(crate) struct Pending {
@@ -182,8 +179,7 @@ async fn candidates<S: Sink>(
 /// result document for the single-file shape, which does not echo them. `None` if the task
 /// could not be waited for or read.
 async fn file_urls_of<S: Sink>(ctx: &Ctx<S>, id: &TaskId) -> Option<Vec<String>> {
-    let deadline = ctx.deadline().unwrap_or(CANDIDATE_WAIT).min(CANDIDATE_WAIT);
-    let task = ctx.tracker.finished(id, None, Some(deadline)).await.ok()?;
+    let task = ctx.tracker.finished(id, None).await.ok()?;
     let echoed: Vec<String> = task
         .output
         .results

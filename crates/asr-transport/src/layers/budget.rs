@@ -354,10 +354,10 @@ where
             let permit = limiter.acquire().await;
             let result = inner.call(req).await;
             drop(permit);
-            if let Ok(resp) = &result {
-                if resp.status() == http::StatusCode::TOO_MANY_REQUESTS {
-                    limiter.throttled();
-                }
+            if let Ok(resp) = &result
+                && resp.status() == http::StatusCode::TOO_MANY_REQUESTS
+            {
+                limiter.throttled();
             }
             result
         })
