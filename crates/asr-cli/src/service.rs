@@ -9,7 +9,7 @@
 
 use std::error::Error as StdError;
 
-use asr_protocol::{BuildError, ErrorCategory, PollError, ResponseError};
+use asr_protocol::{BuildError, PollError, ResponseError};
 use asr_transport::Error as TransportError;
 use asr_types::ValidationError;
 
@@ -48,13 +48,7 @@ fn transport(e: &TransportError) -> Kind {
 }
 
 fn response(e: &ResponseError) -> Kind {
-    // The library types the code and reads the message of a bare `AccessDenied` (a sync/async
-    // mode mistake or an expired upload policy says nothing about the key).
-    let refused_credentials = matches!(
-        e.category(),
-        Some(ErrorCategory::Credentials | ErrorCategory::Permission | ErrorCategory::Billing)
-    );
-    if refused_credentials || e.status().as_u16() == 401 {
+    if e.refuses_credentials() {
         Kind::Auth
     } else if e.retryability().is_retryable() {
         Kind::Network

@@ -234,10 +234,13 @@ impl ResponseError {
     /// assert!(!err.refuses_credentials());
     /// ```
     pub fn refuses_credentials(&self) -> bool {
-        let code = self.code();
         self.status() == StatusCode::UNAUTHORIZED
-            || code.is_some_and(|c| CREDENTIAL_CODES.contains(&c))
-            || (self.status() == StatusCode::FORBIDDEN && code == Some("AccessDenied"))
+            || matches!(
+                self.category(),
+                Some(
+                    ErrorCategory::Credentials | ErrorCategory::Permission | ErrorCategory::Billing
+                )
+            )
     }
 
     /// The DashScope request id, if known.
@@ -249,17 +252,6 @@ impl ResponseError {
         }
     }
 }
-
-/// Codes that mean "these credentials may not do this", whatever the HTTP status.
-const CREDENTIAL_CODES: &[&str] = &[
-    "InvalidApiKey",
-    "invalid_api_key",
-    "NOT AUTHORIZED",
-    "Arrearage",
-    "AccessDenied.Unpurchased",
-    "Model.AccessDenied",
-    "Workspace.AccessDenied",
-];
 
 /// The first ≤ [`SNIPPET_LIMIT`] bytes of `body` as text, cut at a character boundary.
 pub fn snippet(body: &[u8]) -> String {
