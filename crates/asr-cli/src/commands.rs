@@ -39,10 +39,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Render(args) => render::run(&args, &global),
         Command::Completions(args) => completions::run(&args),
         Command::Transcribe(mut args) => {
+            warn_all(&job::warnings(&args.job), &global);
             let session = vocab::prepare_transcribe(&mut args, &conn, &global).await?;
             transcribe::run(&args, &conn, &global, session).await
         }
-        Command::Submit(args) => transcribe::submit(&args, &conn, &global).await,
+        Command::Submit(args) => {
+            warn_all(&job::warnings(&args.job), &global);
+            transcribe::submit(&args, &conn, &global).await
+        }
         Command::Task(cmd) => tasks::run(cmd, &conn, &global).await,
         Command::Result(args) => tasks::result(&args, &conn, &global).await,
         Command::Emulator(args) => emulator::run(&args).await,
@@ -166,6 +170,17 @@ pub fn print_text(text: &str) -> anyhow::Result<()> {
     {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         other => other.context("cannot write to stdout"),
+    }
+}
+
+/// Print the library's warnings on stderr as `warning: …` lines (not with `--quiet`): what is
+/// sent although the documentation does not vouch for it.
+pub fn warn_all(warnings: &[asr_types::Warning], global: &crate::cli::Global) {
+    if global.quiet {
+        return;
+    }
+    for warning in warnings {
+        eprintln!("warning: {warning}");
     }
 }
 

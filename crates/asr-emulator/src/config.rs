@@ -56,6 +56,7 @@ impl fmt::Debug for TlsConfig {
 /// | task-API limit per API key | none (the service allows 20 per second per account) |
 /// | seed | 0 |
 /// | vocabulary ready delay / quota | 2 s / 10 lists |
+/// | time between two updates of one vocabulary | 5 min |
 /// | bind address | `127.0.0.1:0` (a free port) |
 /// | TLS | off |
 #[derive(Clone)]
@@ -83,6 +84,9 @@ pub struct EmulatorConfig {
     pub vocabulary_ready_after: Duration,
     /// Maximum number of vocabularies.
     pub vocabulary_quota: usize,
+    /// Shortest time between two updates of one vocabulary (protocol §11 item 8); an earlier
+    /// update is refused. The create does not count as an update.
+    pub vocabulary_update_interval: Duration,
     /// Address to listen on.
     pub bind: SocketAddr,
     /// Serve HTTPS with this certificate.
@@ -109,6 +113,10 @@ impl fmt::Debug for EmulatorConfig {
             .field("seed", &self.seed)
             .field("vocabulary_ready_after", &self.vocabulary_ready_after)
             .field("vocabulary_quota", &self.vocabulary_quota)
+            .field(
+                "vocabulary_update_interval",
+                &self.vocabulary_update_interval,
+            )
             .field("bind", &self.bind)
             .field("tls", &self.tls)
             .field("all_failed_status", &self.all_failed_status)
@@ -131,6 +139,7 @@ impl Default for EmulatorConfig {
             seed: 0,
             vocabulary_ready_after: Duration::from_secs(2),
             vocabulary_quota: 10,
+            vocabulary_update_interval: Duration::from_secs(300),
             bind: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
             tls: None,
             all_failed_status: AllFailedStatus::default(),
@@ -209,6 +218,12 @@ impl EmulatorConfig {
     /// Maximum number of vocabularies.
     pub fn with_vocabulary_quota(mut self, n: usize) -> Self {
         self.vocabulary_quota = n;
+        self
+    }
+
+    /// Shortest time between two updates of one vocabulary (`Duration::ZERO` for none).
+    pub fn with_vocabulary_update_interval(mut self, d: Duration) -> Self {
+        self.vocabulary_update_interval = d;
         self
     }
 

@@ -52,6 +52,9 @@ struct Args {
     /// Maximum number of vocabularies.
     #[arg(long, default_value_t = 10)]
     vocabulary_quota: usize,
+    /// Shortest time between two updates of one vocabulary.
+    #[arg(long, default_value = "5m", value_parser = parse_duration)]
+    vocabulary_update_interval: Duration,
     /// A fault rule `ENDPOINT:SETTING=VALUE` (repeatable), e.g. `submit:throttle=0.3`,
     /// `*:drop=0.05`, `get_task:delay_ms=500`. Endpoints: submit, get_task, cancel_task,
     /// list_tasks, result, upload_policy, upload, vocabulary, multimodal_generation,
@@ -158,6 +161,7 @@ fn config(args: &Args) -> Result<EmulatorConfig, String> {
         .with_seed(args.seed)
         .with_vocabulary_ready_after(args.vocabulary_ready_after)
         .with_vocabulary_quota(args.vocabulary_quota)
+        .with_vocabulary_update_interval(args.vocabulary_update_interval)
         .with_faults(fault_config(args)?)
         .with_sse_frame_interval(args.sse_frame_interval)
         .with_all_failed_status(if args.all_failed_status == "failed" {

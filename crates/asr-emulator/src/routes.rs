@@ -101,7 +101,11 @@ impl Inner {
             log: RequestLog::default(),
             tasks,
             uploads: Uploads::default(),
-            vocabularies: Vocabularies::new(config.vocabulary_ready_after, config.vocabulary_quota),
+            vocabularies: Vocabularies::new(
+                config.vocabulary_ready_after,
+                config.vocabulary_quota,
+                config.vocabulary_update_interval,
+            ),
             quota: TaskQuota::new(config.task_query_limit),
             tokens: Tokens::default(),
         }

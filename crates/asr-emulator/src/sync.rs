@@ -47,6 +47,8 @@ use crate::transcript::{
 
 mod compat;
 mod flash;
+
+pub(crate) use self::flash::{AUDIO_TOKENS_PER_SECOND, counts_tokens};
 mod qwen;
 
 #[cfg(test)]
@@ -354,7 +356,7 @@ fn split_pieces(text: &str) -> Vec<&str> {
 
 /// A rough token count: one per ASCII word or number, one per other letter (CJK characters
 /// are about a token each); only used to fill the usage fields plausibly.
-fn token_estimate(text: &str) -> u64 {
+pub(crate) fn token_estimate(text: &str) -> u64 {
     let mut tokens = 0;
     let mut in_word = false;
     for c in text.chars() {

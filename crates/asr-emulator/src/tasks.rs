@@ -119,6 +119,8 @@ struct Finished {
     end_ms: i64,
     results: Vec<FileResult>,
     usage_secs: u64,
+    /// `(input, output)` tokens, for the models billed per token.
+    usage_tokens: Option<(u64, u64)>,
 }
 
 #[derive(Debug, Clone)]
@@ -480,11 +482,17 @@ impl Tasks {
         let task = task.clone();
         let mut results = Vec::new();
         let mut usage_secs = 0;
+        let per_token = crate::sync::counts_tokens(&task.model);
+        let mut tokens = (0, 0);
         for f in &task.files {
             match &f.state {
                 FileState::Ready(src) => {
                     let tr = transcribe(src, &task.opts);
                     usage_secs += billed_secs(&tr, task.shape);
+                    tokens.0 += tr.duration_secs()
+                        * (tr.channels.len().max(1) as u64)
+                        * crate::sync::AUDIO_TOKENS_PER_SECOND;
+                    tokens.1 += crate::sync::token_estimate(&tr.text());
                     let doc = match task.shape {
                         Shape::FileUrls => funasr_doc(&f.url, &tr),
                         Shape::FileUrl => qwen_doc(&f.url, &tr, task.enable_words),
@@ -525,6 +533,7 @@ impl Tasks {
                 end_ms,
                 results,
                 usage_secs,
+                usage_tokens: per_token.then_some(tokens),
             });
         }
     }
@@ -630,7 +639,14 @@ impl Tasks {
                             "task_metrics".into(),
                             json!({"TOTAL": total, "SUCCEEDED": ok, "FAILED": total - ok}),
                         );
-                        body.insert("usage".into(), json!({"duration": fin.usage_secs}));
+                        let usage = match fin.usage_tokens {
+                            // Billed per token: the tokens instead of speech seconds.
+                            Some((input, output)) => {
+                                json!({"input_tokens": input, "output_tokens": output})
+                            }
+                            None => json!({"duration": fin.usage_secs}),
+                        };
+                        body.insert("usage".into(), usage);
                     }
                     Shape::FileUrl => {
                         if let Some(FileResult::Ok { doc_id }) = fin.results.first() {

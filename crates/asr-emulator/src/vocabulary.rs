@@ -16,6 +16,10 @@
 //!   the target model family accepts (Paraformer: `zh en ja yue ko de fr ru`; Fun-ASR:
 //!   `zh en ja`).
 //!
+//! - Two updates of one list are at least `update_interval` apart (5 minutes; protocol §11
+//!   item 8): an earlier update is 400 `InvalidParameter` (the code and message are our
+//!   choice, the service's are not documented). The create is not an update.
+//!
 //! A list is `UNDEPLOYED` until `ready_after` has passed since it was created or last updated,
 //! then `OK`; clients are expected to poll `query_vocabulary` in between.
 //! Re-deploying on update is an inference: the docs only say a list becomes usable after a
@@ -52,6 +56,7 @@ const DEFAULT_PAGE_SIZE: u64 = 10;
 pub struct Vocabularies {
     ready_after: Duration,
     quota: usize,
+    update_interval: Duration,
     lists: BTreeMap<String, Vocabulary>,
     /// Bumped on every create so ids and list order are deterministic.
     created: u64,
@@ -70,6 +75,8 @@ struct Vocabulary {
     seq: u64,
     created_at: Instant,
     modified_at: Instant,
+    /// The last update, if any (the create is not one).
+    updated_at: Option<Instant>,
     ready_at: Instant,
 }
 
@@ -77,11 +84,13 @@ struct Vocabulary {
 type Rejection = (u16, &'static str, String);
 
 impl Vocabularies {
-    /// An empty store: new lists turn `OK` after `ready_after`; at most `quota` lists exist.
-    pub fn new(ready_after: Duration, quota: usize) -> Self {
+    /// An empty store: new lists turn `OK` after `ready_after`; at most `quota` lists exist;
+    /// one list takes one update per `update_interval`.
+    pub fn new(ready_after: Duration, quota: usize, update_interval: Duration) -> Self {
         Vocabularies {
             ready_after,
             quota,
+            update_interval,
             lists: BTreeMap::new(),
             created: 0,
             instant0: Instant::now(),
@@ -172,6 +181,7 @@ impl Vocabularies {
                 seq: self.created,
                 created_at: now,
                 modified_at: now,
+                updated_at: None,
                 ready_at: now + self.ready_after,
             },
         );
@@ -234,11 +244,20 @@ impl Vocabularies {
             input.get("vocabulary"),
             Family::of(&v.target_model).unwrap_or(Family::Other),
         )?;
+        if let Some(last) = v.updated_at
+            && now < last + self.update_interval
+        {
+            return Err(invalid(format!(
+                "The vocabulary was updated less than {} seconds ago; update it again later.",
+                self.update_interval.as_secs()
+            )));
+        }
         let id = id.to_owned();
         let ready_after = self.ready_after;
         if let Some(v) = self.lists.get_mut(&id) {
             v.items = items;
             v.modified_at = now;
+            v.updated_at = Some(now);
             v.ready_at = now + ready_after;
         }
         Ok(json!({}))

@@ -81,6 +81,9 @@ struct Inner {
     limiter: Arc<RateLimiter>,
     uploads: Mutex<upload::PolicyCache>,
     policy_fetch: tokio::sync::Mutex<()>,
+    /// When this client last updated each vocabulary (the service's own record has only
+    /// whole seconds, see `crate::vocabulary`).
+    vocabulary_updates: Mutex<crate::vocabulary::RecentUpdates>,
 }
 
 /// The two submit shapes: `input.file_urls` (Fun-ASR, Paraformer, Qwen-Audio filetrans) and
@@ -217,6 +220,7 @@ impl Client {
                 limiter,
                 uploads: Mutex::new(upload::PolicyCache::default()),
                 policy_fetch: tokio::sync::Mutex::new(()),
+                vocabulary_updates: Mutex::new(Default::default()),
             }),
         })
     }
@@ -447,6 +451,19 @@ impl Client {
             .oneshot(req)
             .await
             .map_err(|e| Error::from_stack(e, &host, self.inner.config.total_timeout))
+    }
+}
+
+impl Client {
+    /// The vocabularies this client updated, and when.
+    pub(crate) fn vocabulary_updates(
+        &self,
+    ) -> std::sync::MutexGuard<'_, crate::vocabulary::RecentUpdates> {
+        // A panic while holding the lock leaves a map that is still consistent.
+        self.inner
+            .vocabulary_updates
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
     }
 }
 

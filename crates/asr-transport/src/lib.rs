@@ -72,5 +72,6 @@ pub use crate::recognize::{
 };
 pub use crate::vocabulary::{
     ExistingVocabulary, ItemChange, SyncAction, SyncOutcome, SyncPlan, SyncSpec, VocabularyDiff,
-    VocabularyError, diff_items, plan_sync,
+    VocabularyError, check_update_allowed, diff_items, plan_sync, update_allowed_at,
+    vocabulary_warnings,
 };

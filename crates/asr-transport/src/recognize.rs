@@ -255,6 +255,18 @@ impl Recognition {
             _ => None,
         }
     }
+
+    /// Tokens, for models whose usage is counted in tokens (`qwen-audio-3.1-asr-flash`
+    /// natively; the OpenAI-compatible answers' `prompt_tokens`/`completion_tokens`).
+    pub fn billed_tokens(&self) -> Option<asr_types::TokenUsage> {
+        match self.usage.as_ref()? {
+            Usage::Native(u) => u.billed_tokens(),
+            Usage::Chat(u) => {
+                asr_types::TokenUsage::from_parts(u.prompt_tokens, u.completion_tokens)
+            }
+            _ => None,
+        }
+    }
 }
 
 /// The events of one recognition, as they arrive; see [`Client::recognize_stream`].

@@ -24,6 +24,19 @@
 //! the difference), [`Client::plan_vocabulary_sync`] reads what exists, and
 //! [`Client::apply_vocabulary_sync`] carries the plan out, so a caller can show a plan without
 //! applying it (`--dry-run`). Running the same sync twice changes nothing the second time.
+//!
+//! ## The service's rules a job would otherwise break silently (protocol §11 item 8)
+//!
+//! - Two updates of one list must be at least 5 minutes apart (the create does not count). A
+//!   sync does not wait: the plan says when its update may apply
+//!   ([`SyncPlan::update_allowed_at`]), and applying it earlier fails at once with
+//!   [`VocabularyError::UpdateTooSoon`], which names the time; nothing is sent. (A long silent
+//!   sleep inside a command is worse than running it again later.) The last update is read
+//!   from `gmt_modified`, and a client also remembers its own updates, since the service's
+//!   record has whole seconds only.
+//! - A list that is not `OK` (e.g. `UNDEPLOYED`) is ignored by recognition, and so is a list
+//!   whose `target_model` is not the job's model. [`Client::check_vocabulary_for`] (or the pure
+//!   [`vocabulary_warnings`]) returns a [`Warning`] for each before a job submits.
 
 mod error;
 mod sync;
@@ -31,16 +44,17 @@ mod sync;
 mod tests;
 
 use std::collections::BTreeSet;
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use asr_protocol::endpoints::{
     create_vocabulary, delete_vocabulary, get_vocabulary, list_vocabularies, update_vocabulary,
 };
-use asr_types::vocabulary::DEFAULT_PAGE_SIZE;
+use asr_types::Model;
+use asr_types::vocabulary::{DEFAULT_PAGE_SIZE, MIN_SECONDS_BETWEEN_UPDATES};
 use asr_types::{
     CreateVocabularyRequest, CreatedVocabulary, DeleteVocabularyRequest, ListVocabulariesRequest,
     QueryVocabularyRequest, UpdateVocabularyRequest, VocabularyDetails, VocabularyId,
-    VocabularyItem, VocabularyList, VocabularyStatus, VocabularySummary,
+    VocabularyItem, VocabularyList, VocabularyStatus, VocabularySummary, Warning,
 };
 use futures_util::{Stream, StreamExt as _};
 use tokio::time::Instant;
@@ -52,6 +66,9 @@ pub use self::sync::{
 };
 use crate::client::{Client, SendOptions};
 use crate::error::Error;
+
+/// Shortest time between two updates of one vocabulary (protocol §11 item 8).
+pub const UPDATE_INTERVAL: Duration = Duration::from_secs(MIN_SECONDS_BETWEEN_UPDATES as u64);
 
 /// How long a query in flight at the wait's deadline may still take.
 const DEADLINE_GRACE: Duration = Duration::from_secs(2);
@@ -65,6 +82,81 @@ pub(crate) fn ready_poll_delay(attempt: u32) -> Duration {
     FIRST
         .saturating_mul(2u32.saturating_pow(attempt.min(16)))
         .min(MAX)
+}
+
+/// Why a job using the list `id` (described by `details`) for `model` would not get its hot
+/// words: the list is not deployed, or was created for another model. Empty when it is fine.
+///
+/// ```
+/// use asr_transport::{Model, vocabulary_warnings};
+/// use asr_types::{VocabularyDetails, VocabularyId, Warning};
+///
+/// let details: VocabularyDetails =
+///     serde_json::from_str(r#"{"status": "UNDEPLOYED", "target_model": "paraformer-v2"}"#)?;
+/// let id = VocabularyId::new("vocab-names-0123");
+/// let warnings = vocabulary_warnings(&id, &details, &Model::FUN_ASR);
+/// assert!(matches!(warnings[..], [Warning::VocabularyNotDeployed { .. }, Warning::VocabularyForAnotherModel { .. }]));
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+pub fn vocabulary_warnings(
+    id: &VocabularyId,
+    details: &VocabularyDetails,
+    model: &Model,
+) -> Vec<Warning> {
+    let mut warnings = Vec::new();
+    if !details.is_ready() {
+        warnings.push(Warning::VocabularyNotDeployed {
+            id: id.clone(),
+            status: details.status.clone(),
+        });
+    }
+    if let Some(target) = details.target_model.as_ref().filter(|t| *t != model) {
+        warnings.push(Warning::VocabularyForAnotherModel {
+            id: id.clone(),
+            target_model: target.clone(),
+            model: model.clone(),
+        });
+    }
+    warnings
+}
+
+/// When the list described by `details` may be updated again: 5 minutes after its last update
+/// (read from `gmt_modified`, see [`VocabularyDetails::last_update_epoch_secs`]); `None` when
+/// it may be updated now as far as the answer tells (never updated, or no readable time).
+pub fn update_allowed_at(details: &VocabularyDetails) -> Option<SystemTime> {
+    let last = u64::try_from(details.last_update_epoch_secs()?).ok()?;
+    Some(UNIX_EPOCH + Duration::from_secs(last) + UPDATE_INTERVAL)
+}
+
+/// Refuses an update of `id` before `allowed_at`, naming the time.
+///
+/// # Errors
+///
+/// [`VocabularyError::UpdateTooSoon`] when `now` is before `allowed_at`.
+pub fn check_update_allowed(
+    id: &VocabularyId,
+    allowed_at: Option<SystemTime>,
+    now: SystemTime,
+) -> Result<(), VocabularyError> {
+    match allowed_at {
+        Some(at) if now < at => Err(VocabularyError::UpdateTooSoon {
+            id: id.clone(),
+            allowed_at: at,
+            wait: at.duration_since(now).unwrap_or_default(),
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// The vocabularies a client updated itself, and when.
+pub(crate) type RecentUpdates = std::collections::BTreeMap<VocabularyId, SystemTime>;
+
+/// The later of two optional times.
+fn later(a: Option<SystemTime>, b: Option<SystemTime>) -> Option<SystemTime> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    }
 }
 
 /// The result of [`Client::sync_vocabulary`]: what was planned and the vocabulary that now
@@ -174,13 +266,19 @@ impl Client {
     /// # Errors
     ///
     /// [`VocabularyError::Transport`] with [`Error::Build`] for a bad item list (nothing is
-    /// sent); [`VocabularyError::UnknownVocabulary`]; other refusals and connection errors as
-    /// [`VocabularyError::Transport`].
+    /// sent); [`VocabularyError::UpdateTooSoon`] when this client updated the list less than
+    /// 5 minutes ago (nothing is sent); [`VocabularyError::UnknownVocabulary`]; other refusals
+    /// and connection errors as [`VocabularyError::Transport`].
     pub async fn update_vocabulary(
         &self,
         id: &VocabularyId,
         items: Vec<VocabularyItem>,
     ) -> Result<(), VocabularyError> {
+        let mine = self
+            .vocabulary_updates()
+            .get(id)
+            .map(|at| *at + UPDATE_INTERVAL);
+        check_update_allowed(id, mine, SystemTime::now())?;
         let call = async {
             let request = UpdateVocabularyRequest::new(id.clone(), items);
             let req = update_vocabulary::build(&request, self.context())?;
@@ -190,7 +288,10 @@ impl Client {
             Ok(())
         };
         call.await
-            .map_err(|e| VocabularyError::from_call(e, Some(id)))
+            .map_err(|e| VocabularyError::from_call(e, Some(id)))?;
+        self.vocabulary_updates()
+            .insert(id.clone(), SystemTime::now());
+        Ok(())
     }
 
     /// Deletes a vocabulary, freeing one of the account's slots.
@@ -366,7 +467,15 @@ impl Client {
         // Check the spec before any request, so a bad file costs no round trip.
         sync::check_spec(&spec)?;
         let existing = self.existing_with_prefix(&spec.prefix).await?;
-        plan_sync(spec, &existing)
+        let mut plan = plan_sync(spec, &existing)?;
+        if let SyncAction::Update { id } = &plan.action {
+            let mine = self
+                .vocabulary_updates()
+                .get(id)
+                .map(|at| *at + UPDATE_INTERVAL);
+            plan.update_allowed_at = later(plan.update_allowed_at, mine);
+        }
+        Ok(plan)
     }
 
     /// Carries out a plan and returns the id of the vocabulary that now matches its spec.
@@ -388,6 +497,7 @@ impl Client {
         match &plan.action {
             SyncAction::Unchanged { id } => Ok(id.clone()),
             SyncAction::Update { id } => {
+                check_update_allowed(id, plan.update_allowed_at, SystemTime::now())?;
                 self.update_vocabulary(id, spec.items.clone()).await?;
                 Ok(id.clone())
             }
@@ -446,6 +556,36 @@ impl Client {
             plan,
             vocabulary_id,
         })
+    }
+
+    /// Reads the list `id` and says why a job for `model` would not get its hot words (see
+    /// [`vocabulary_warnings`]); call it before submitting with `vocabulary_id`.
+    ///
+    /// ```
+    /// # use asr_transport::Model;
+    /// # use asr_types::{CreateVocabularyRequest, VocabularyItem};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let emu = asr_emulator::Emulator::start(asr_emulator::EmulatorConfig::new()).await?;
+    /// # let client = asr_transport::Config::new("sk-test").with_base_url(emu.native_base()).build()?;
+    /// # let id = client.create_vocabulary(&CreateVocabularyRequest::new(Model::FUN_ASR, "docs", [VocabularyItem::new("Kubernetes", 4)])).await?.vocabulary_id;
+    /// for warning in client.check_vocabulary_for(&id, &Model::PARAFORMER_V2).await? {
+    ///     eprintln!("warning: {warning}"); // not deployed yet, and made for fun-asr
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// Those of [`Client::get_vocabulary`].
+    pub async fn check_vocabulary_for(
+        &self,
+        id: &VocabularyId,
+        model: &Model,
+    ) -> Result<Vec<Warning>, VocabularyError> {
+        let details = self.get_vocabulary(id).await?;
+        Ok(vocabulary_warnings(id, &details, model))
     }
 
     /// Every vocabulary whose id carries exactly `prefix`, with its details. One deleted

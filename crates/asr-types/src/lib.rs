@@ -15,6 +15,8 @@
 //! - [`upload`]: the temporary-upload policy.
 //! - [`validate`]: [`ValidationError`] and the [`Validate`] trait.
 //! - [`vocabulary`]: hot-word vocabularies: the five customization actions and item validation.
+//! - [`warning`]: [`Warning`]s for what is sent although the documentation does not vouch
+//!   for it (an undocumented model, a language one page lists, an unusable hot-word list).
 //!
 //! Response types keep unknown fields in an `extra` map, so parsing and serialising again
 //! loses nothing; status enums keep unseen strings in an `Other` variant.
@@ -31,6 +33,7 @@ pub mod transcript;
 pub mod upload;
 pub mod validate;
 pub mod vocabulary;
+pub mod warning;
 
 pub use error::{ApiErrorBody, OpenAiError, OpenAiErrorBody};
 
@@ -48,7 +51,7 @@ pub use submit::{
 pub use task::{
     CancelResponse, Extra, ListTasksQuery, QwenFiletransTaskResult, RequestId, SubmitOutput,
     SubmitResponse, SubtaskResult, SubtaskStatus, TaskId, TaskListItem, TaskListResponse,
-    TaskMetrics, TaskOutput, TaskResponse, TaskStatus, TaskUsage,
+    TaskMetrics, TaskOutput, TaskResponse, TaskStatus, TaskUsage, TokenUsage,
 };
 pub use token::{CreateTemporaryKeyRequest, TemporaryKey, TemporaryToken};
 pub use transcript::{
@@ -66,3 +69,4 @@ pub use vocabulary::{
     VocabularyList, VocabularyRequest, VocabularyResponse, VocabularyStatus, VocabularySummary,
     VocabularyUsage,
 };
+pub use warning::Warning;

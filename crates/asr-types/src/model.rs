@@ -10,6 +10,8 @@ use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::warning::Warning;
+
 /// A DashScope model id such as `fun-asr` or `qwen3-asr-flash-filetrans`.
 ///
 /// Serialised as the plain id string.
@@ -40,7 +42,10 @@ impl Model {
     /// `qwen-audio-3.0-asr-flash-filetrans`: async, `file_urls` shape, instant hot words.
     pub const QWEN_AUDIO_3_0_ASR_FLASH_FILETRANS: Model =
         Model::from_static("qwen-audio-3.0-asr-flash-filetrans");
-    /// `qwen-audio-3.1-asr-flash-filetrans`: async, `file_urls` shape.
+    /// `qwen-audio-3.1-asr-flash-filetrans`: async, `file_urls` shape (one URL per task is the
+    /// safe reading, protocol §9 item 2); speaker separation (`diarization_enabled`), hot
+    /// words with context (`vocabulary_id`, `input.context`); billed per token
+    /// ([`crate::TaskUsage::billed_tokens`]).
     pub const QWEN_AUDIO_3_1_ASR_FLASH_FILETRANS: Model =
         Model::from_static("qwen-audio-3.1-asr-flash-filetrans");
     /// `qwen3-asr-flash-filetrans`: async, single `file_url` shape.
@@ -52,7 +57,9 @@ impl Model {
     pub const FUN_ASR_FLASH_2026_06_15: Model = Model::from_static("fun-asr-flash-2026-06-15");
     /// `qwen-audio-3.0-asr-flash`: synchronous `multimodal-generation` model.
     pub const QWEN_AUDIO_3_0_ASR_FLASH: Model = Model::from_static("qwen-audio-3.0-asr-flash");
-    /// `qwen-audio-3.1-asr-flash`: synchronous `multimodal-generation` model.
+    /// `qwen-audio-3.1-asr-flash`: synchronous `multimodal-generation` model
+    /// ([`crate::FlashRequest`]; 7,168 input and 1,024 output tokens; usage in tokens,
+    /// [`crate::RecognitionUsage::billed_tokens`]).
     pub const QWEN_AUDIO_3_1_ASR_FLASH: Model = Model::from_static("qwen-audio-3.1-asr-flash");
     /// `fun-asr-realtime`: realtime model, also callable over HTTP in Beijing.
     pub const FUN_ASR_REALTIME: Model = Model::from_static("fun-asr-realtime");
@@ -134,6 +141,40 @@ impl Model {
             .any(|m| m.as_str() == self.as_str())
     }
 
+    /// The warning for an id this version does not document: it is still sent (with its
+    /// family's request shape, when the prefix names one), so a new snapshot works the day it
+    /// ships; `None` for documented ids and the empty id (which validation refuses).
+    ///
+    /// ```
+    /// use asr_types::{Model, ModelFamily, Warning};
+    ///
+    /// assert_eq!(Model::FUN_ASR.warning(), None);
+    /// let newer = Model::new("qwen-audio-3.2-asr-flash-filetrans");
+    /// assert_eq!(
+    ///     newer.warning(),
+    ///     Some(Warning::UndocumentedModel { model: newer.clone(), family: ModelFamily::QwenAudioFiletrans })
+    /// );
+    /// ```
+    pub fn warning(&self) -> Option<Warning> {
+        (!self.is_documented() && !self.as_str().trim().is_empty()).then(|| {
+            Warning::UndocumentedModel {
+                model: self.clone(),
+                family: self.family(),
+            }
+        })
+    }
+
+    /// Whether the model takes `diarization_enabled` and `speaker_count`: Fun-ASR, Paraformer,
+    /// and the Qwen-Audio filetrans models from 3.1 on ("speaker separation"; the same
+    /// parameters on the same endpoint is our reading, protocol §11 item 5).
+    pub fn accepts_diarization(&self) -> bool {
+        match self.family() {
+            ModelFamily::FunAsr | ModelFamily::Paraformer => true,
+            ModelFamily::QwenAudioFiletrans => !self.as_str().starts_with("qwen-audio-3.0-"),
+            _ => false,
+        }
+    }
+
     /// Whether the model takes instant hot words (`parameters.vocabulary`).
     ///
     /// Documented only for the Qwen-Audio-3.0 ASR models; unknown ids answer `false`.
@@ -166,15 +207,23 @@ impl Model {
     pub fn language_hints(&self) -> Option<LanguageHints> {
         let id = self.as_str();
         match id {
-            "fun-asr" | "fun-asr-2025-11-07" | "fun-asr-mtl" | "fun-asr-mtl-2025-08-25" => {
-                Some(LanguageHints {
-                    codes: FUN_ASR_LANGUAGES,
-                    max: None,
-                    only_first_used: true,
-                })
-            }
+            // `fun-asr` is `fun-asr-2025-11-07`; its Python-SDK page lists six codes more than
+            // the REST page (protocol §11 item 6): the union is accepted, those with a warning.
+            "fun-asr" | "fun-asr-2025-11-07" => Some(LanguageHints {
+                codes: FUN_ASR_LANGUAGES,
+                listed_once: FUN_ASR_SDK_PAGE_LANGUAGES,
+                max: None,
+                only_first_used: true,
+            }),
+            "fun-asr-mtl" | "fun-asr-mtl-2025-08-25" => Some(LanguageHints {
+                codes: FUN_ASR_LANGUAGES,
+                listed_once: &[],
+                max: None,
+                only_first_used: true,
+            }),
             "fun-asr-2025-08-25" => Some(LanguageHints {
                 codes: &["zh", "en"],
+                listed_once: &[],
                 max: None,
                 only_first_used: true,
             }),
@@ -183,12 +232,14 @@ impl Model {
             "qwen-audio-3.0-asr-flash-filetrans" | "qwen-audio-3.1-asr-flash-filetrans" => {
                 Some(LanguageHints {
                     codes: FUN_ASR_LANGUAGES,
+                    listed_once: &[],
                     max: Some(4),
                     only_first_used: false,
                 })
             }
             "paraformer-v2" => Some(LanguageHints {
                 codes: PARAFORMER_V2_LANGUAGES,
+                listed_once: &[],
                 max: None,
                 only_first_used: false,
             }),
@@ -213,6 +264,10 @@ pub const FUN_ASR_LANGUAGES: &[&str] = &[
     "it", "nl", "sv", "da", "fi", "no", "el", "pl", "cs", "hu", "ro", "bg", "hr", "sk",
 ];
 
+/// Language codes the Python-SDK page of the Fun-ASR reference lists for `fun-asr` and the REST
+/// page omits: Estonian, Irish, Latvian, Lithuanian, Maltese, Slovenian (protocol §11 item 6).
+pub const FUN_ASR_SDK_PAGE_LANGUAGES: &[&str] = &["et", "ga", "lv", "lt", "mt", "sl"];
+
 /// Language codes of `paraformer-v2` (protocol §2.4).
 pub const PARAFORMER_V2_LANGUAGES: &[&str] = &["zh", "en", "ja", "yue", "ko", "de", "fr", "ru"];
 
@@ -226,12 +281,31 @@ pub const QWEN3_ASR_LANGUAGES: &[&str] = &[
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct LanguageHints {
-    /// Accepted codes.
+    /// Accepted codes, listed on every documentation page of the model.
     pub codes: &'static [&'static str],
+    /// Codes only one documentation page lists: accepted, with a [`Warning`].
+    pub listed_once: &'static [&'static str],
     /// Most hints the model takes, if limited.
     pub max: Option<usize>,
     /// The model reads only the first hint (Fun-ASR); more are allowed but ignored.
     pub only_first_used: bool,
+}
+
+impl LanguageHints {
+    /// Whether `code` is accepted (listed on every page, or on one).
+    pub fn accepts(&self, code: &str) -> bool {
+        self.codes.contains(&code) || self.is_listed_once(code)
+    }
+
+    /// Whether only one documentation page lists `code`.
+    pub fn is_listed_once(&self, code: &str) -> bool {
+        self.listed_once.contains(&code)
+    }
+
+    /// Every accepted code, the ones listed once last.
+    pub fn all(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.codes.iter().chain(self.listed_once).copied()
+    }
 }
 
 impl fmt::Display for Model {
@@ -375,7 +449,8 @@ impl ModelFamily {
         }
     }
 
-    /// Whether the family takes `diarization_enabled` and `speaker_count`.
+    /// Whether every model of the family takes `diarization_enabled` and `speaker_count`
+    /// (see [`Model::accepts_diarization`] for the Qwen-Audio filetrans models that do too).
     pub fn accepts_diarization(self) -> bool {
         matches!(self, ModelFamily::FunAsr | ModelFamily::Paraformer)
     }
@@ -398,6 +473,21 @@ impl ModelFamily {
     /// Whether the family takes `input.context` (Qwen-Audio filetrans only).
     pub fn accepts_context(self) -> bool {
         self == ModelFamily::QwenAudioFiletrans
+    }
+
+    /// A name for messages, e.g. `Fun-ASR`.
+    pub fn name(self) -> &'static str {
+        match self {
+            ModelFamily::FunAsr => "Fun-ASR",
+            ModelFamily::Paraformer => "Paraformer",
+            ModelFamily::QwenAudioFiletrans => "Qwen-Audio filetrans",
+            ModelFamily::Qwen3AsrFiletrans => "Qwen3-ASR-Flash-Filetrans",
+            ModelFamily::Flash => "Flash (fun-asr-flash / qwen-audio-asr-flash)",
+            ModelFamily::Qwen3AsrFlash => "Qwen3-ASR-Flash",
+            ModelFamily::Omni => "Qwen-Omni",
+            ModelFamily::Realtime => "realtime",
+            ModelFamily::Other => "unknown",
+        }
     }
 
     /// The call to use instead of an async transcription for a synchronous family, as a phrase

@@ -299,6 +299,12 @@ impl FlashRequest {
     pub fn validate(&self) -> Result<(), ValidationError> {
         validation::flash(self)
     }
+
+    /// What the request is sent with although the documentation does not vouch for it (an
+    /// undocumented model id, see [`crate::Warning`]).
+    pub fn warnings(&self) -> Vec<crate::Warning> {
+        self.model.warning().into_iter().collect()
+    }
 }
 
 impl Validate for FlashRequest {
@@ -418,6 +424,12 @@ impl QwenAsrRequest {
     /// The first [`ValidationError`] found.
     pub fn validate(&self) -> Result<(), ValidationError> {
         validation::qwen_asr(self)
+    }
+
+    /// What the request is sent with although the documentation does not vouch for it (an
+    /// undocumented model id, see [`crate::Warning`]).
+    pub fn warnings(&self) -> Vec<crate::Warning> {
+        self.model.warning().into_iter().collect()
     }
 }
 
@@ -688,6 +700,12 @@ pub struct RecognitionUsage {
     /// Qwen3-ASR: output token counts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output_tokens_details: Option<TokenDetails>,
+    /// Input tokens, for models whose usage is counted in tokens (`qwen-audio-3.1-asr-flash`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input_tokens: Option<u64>,
+    /// Output tokens, for models whose usage is counted in tokens.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output_tokens: Option<u64>,
     /// Fields this SDK does not know.
     #[serde(flatten)]
     pub extra: Extra,
@@ -700,6 +718,13 @@ impl RecognitionUsage {
             .as_ref()
             .or(self.seconds.as_ref())
             .and_then(Number::as_f64)
+    }
+
+    /// The tokens of a call counted in tokens (`input_tokens`/`output_tokens`); `None` when the
+    /// answer names neither. Qwen3-ASR's `*_tokens_details` are informational (it is billed per
+    /// second) and are not counted here.
+    pub fn billed_tokens(&self) -> Option<crate::TokenUsage> {
+        crate::TokenUsage::from_parts(self.input_tokens, self.output_tokens)
     }
 }
 

@@ -18,6 +18,7 @@ use crate::validate::{
     Validate, ValidationError, check_channel_ids, check_hot_words, check_media_url, is_oss_url,
     snippet,
 };
+use crate::warning::Warning;
 
 mod validation;
 
@@ -142,6 +143,13 @@ impl TranscriptionRequest {
     /// The first [`ValidationError`] found; see the crate docs for the rules.
     pub fn validate(&self) -> Result<(), ValidationError> {
         validation::transcription(self)
+    }
+
+    /// What the request is sent with although the documentation does not vouch for it: an
+    /// undocumented model id, a language hint only one page lists (see [`Warning`]). Check it
+    /// after [`TranscriptionRequest::validate`]; the CLI prints each before submitting.
+    pub fn warnings(&self) -> Vec<Warning> {
+        validation::transcription_warnings(self)
     }
 }
 
@@ -546,6 +554,12 @@ impl QwenFiletransRequest {
     /// The first [`ValidationError`] found.
     pub fn validate(&self) -> Result<(), ValidationError> {
         validation::qwen_filetrans(self)
+    }
+
+    /// What the request is sent with although the documentation does not vouch for it (an
+    /// undocumented model id, see [`Warning`]).
+    pub fn warnings(&self) -> Vec<Warning> {
+        self.model.warning().into_iter().collect()
     }
 }
 

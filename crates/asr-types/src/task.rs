@@ -433,6 +433,12 @@ pub struct TaskUsage {
     /// Billed audio seconds (Qwen3-ASR-Flash-Filetrans).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seconds: Option<u64>,
+    /// Input tokens, for models billed per token (`qwen-audio-3.1-asr-flash-filetrans`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input_tokens: Option<u64>,
+    /// Output tokens, for models billed per token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output_tokens: Option<u64>,
     /// Fields this SDK does not know.
     #[serde(flatten)]
     pub extra: Extra,
@@ -442,6 +448,77 @@ impl TaskUsage {
     /// The billed seconds, whichever field the model reports.
     pub fn billed_seconds(&self) -> Option<u64> {
         self.duration.or(self.seconds)
+    }
+
+    /// The billed tokens, for models billed per token; `None` when the answer names no token
+    /// count (a missing side counts 0).
+    ///
+    /// ```
+    /// let usage: asr_types::TaskUsage =
+    ///     serde_json::from_str(r#"{"input_tokens": 1500, "output_tokens": 120}"#)?;
+    /// let tokens = usage.billed_tokens().unwrap();
+    /// assert_eq!((tokens.input, tokens.output, tokens.total()), (1500, 120, 1620));
+    /// assert_eq!(usage.billed_seconds(), None);
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
+    pub fn billed_tokens(&self) -> Option<TokenUsage> {
+        TokenUsage::from_parts(self.input_tokens, self.output_tokens)
+    }
+}
+
+/// Input and output tokens of a call billed per token; add them up with `+` or `+=`.
+///
+/// ```
+/// use asr_types::TokenUsage;
+///
+/// let mut sum = TokenUsage::default();
+/// sum += TokenUsage::new(100, 10);
+/// sum += TokenUsage::new(50, 5);
+/// assert_eq!(sum, TokenUsage::new(150, 15));
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct TokenUsage {
+    /// Input (audio and context) tokens.
+    #[serde(rename = "input_tokens")]
+    pub input: u64,
+    /// Output (text) tokens.
+    #[serde(rename = "output_tokens")]
+    pub output: u64,
+}
+
+impl TokenUsage {
+    /// `input` and `output` tokens.
+    pub fn new(input: u64, output: u64) -> Self {
+        TokenUsage { input, output }
+    }
+
+    /// Both together.
+    pub fn total(&self) -> u64 {
+        self.input.saturating_add(self.output)
+    }
+
+    /// The usage from optional counts: `None` when neither is known.
+    pub fn from_parts(input: Option<u64>, output: Option<u64>) -> Option<Self> {
+        (input.is_some() || output.is_some())
+            .then(|| TokenUsage::new(input.unwrap_or(0), output.unwrap_or(0)))
+    }
+}
+
+impl std::ops::Add for TokenUsage {
+    type Output = TokenUsage;
+
+    fn add(self, other: TokenUsage) -> TokenUsage {
+        TokenUsage::new(
+            self.input.saturating_add(other.input),
+            self.output.saturating_add(other.output),
+        )
+    }
+}
+
+impl std::ops::AddAssign for TokenUsage {
+    fn add_assign(&mut self, other: TokenUsage) {
+        *self = *self + other;
     }
 }
 

@@ -649,7 +649,30 @@ impl VocabularyDetails {
     pub fn is_ready(&self) -> bool {
         self.status.as_ref().is_some_and(VocabularyStatus::is_ready)
     }
+
+    /// When the list was last updated, in seconds since 1970-01-01 UTC, reading `gmt_modified`
+    /// as UTC+8 like the task times ([`crate::task::parse_task_time`]); `None` when it was
+    /// never updated (`gmt_modified` equals `gmt_create`) or the time does not parse. Should the zone be another, the time reads as earlier than it is, so a
+    /// rule built on it errs on the side of letting the service decide.
+    ///
+    /// ```
+    /// let details: asr_types::VocabularyDetails = serde_json::from_str(
+    ///     r#"{"gmt_create": "2024-09-12 15:11:40", "gmt_modified": "2024-09-12 16:00:00"}"#,
+    /// )?;
+    /// assert_eq!(details.last_update_epoch_secs(), Some(1_726_128_000));
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
+    pub fn last_update_epoch_secs(&self) -> Option<i64> {
+        let modified = self.gmt_modified.as_deref()?;
+        if self.gmt_create.as_deref() == Some(modified) {
+            return None;
+        }
+        crate::task::parse_task_time(modified).map(|ms| ms.div_euclid(1000))
+    }
 }
+
+/// Shortest time between two updates of one vocabulary: 5 minutes (protocol §11 item 8).
+pub const MIN_SECONDS_BETWEEN_UPDATES: i64 = 300;
 
 /// `output` of `update_vocabulary` and `delete_vocabulary`: `{}`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

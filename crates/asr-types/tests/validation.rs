@@ -187,14 +187,19 @@ fn speaker_count_needs_diarization() {
 }
 
 #[test]
-fn diarization_only_on_fun_asr_and_paraformer() {
-    let r = req(Model::QWEN_AUDIO_3_1_ASR_FLASH_FILETRANS).with_diarization(None);
+fn diarization_only_on_fun_asr_paraformer_and_qwen_audio_3_1_filetrans() {
+    // Speaker separation is documented for 3.1 (protocol §11 item 5), not for 3.0.
+    req(Model::QWEN_AUDIO_3_1_ASR_FLASH_FILETRANS)
+        .with_diarization(None)
+        .validate()
+        .unwrap();
+    let r = req(Model::QWEN_AUDIO_3_0_ASR_FLASH_FILETRANS).with_diarization(None);
     assert_rejected(
         r.validate(),
         "parameters.diarization_enabled",
         &[
-            "qwen-audio-3.1-asr-flash-filetrans",
-            "Fun-ASR or Paraformer",
+            "qwen-audio-3.0-asr-flash-filetrans",
+            "Fun-ASR or Paraformer model or qwen-audio-3.1-asr-flash-filetrans",
         ],
     );
 }

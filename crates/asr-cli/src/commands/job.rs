@@ -1,7 +1,7 @@
 //! Turning recognition options into submit requests, checked before anything is uploaded.
 
 use asr_transport::{Model, QwenFiletransRequest, Submission, TranscriptionRequest};
-use asr_types::{ModelFamily, SpecialWordFilter, ValidationError};
+use asr_types::{ModelFamily, SpecialWordFilter, ValidationError, Warning};
 
 use crate::cli::JobArgs;
 use crate::exit;
@@ -157,6 +157,17 @@ impl JobSpec {
             r = r.with_special_word_filter(filter.clone());
         }
         r.into()
+    }
+}
+
+/// What the job's requests would be sent with although the documentation does not vouch for
+/// it (an undocumented model, a language one page lists); empty when the options are invalid,
+/// which [`JobSpec::from_args`] reports.
+pub fn warnings(args: &JobArgs) -> Vec<Warning> {
+    match JobSpec::from_args(args).map(|spec| spec.request(vec![PROBE_URL.to_owned()])) {
+        Ok(Submission::Transcription(r)) => r.warnings(),
+        Ok(Submission::QwenFiletrans(r)) => r.warnings(),
+        _ => Vec::new(),
     }
 }
 

@@ -107,8 +107,16 @@ pub async fn run(args: &RecognizeArgs, conn: &Connection, global: &Global) -> an
     let replies = read_all(&args.reply, "--reply")?;
     let source = Source::parse(&args.input)?;
 
+    super::warn_all(&model.warning().into_iter().collect::<Vec<_>>(), global);
     let session = Session::connect(conn).await?;
     let client = &session.client;
+    if let Some(id) = &args.vocabulary_id {
+        let id = asr_types::VocabularyId::new(id.trim());
+        // Best effort: the recognition itself reports an unknown list.
+        if let Ok(warnings) = client.check_vocabulary_for(&id, &model).await {
+            super::warn_all(&warnings, global);
+        }
+    }
     let (audio, format) = match &source {
         Source::Url(url) => (url.clone(), format_of(url)),
         Source::File(path) => {

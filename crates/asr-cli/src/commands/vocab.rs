@@ -10,7 +10,7 @@ mod items;
 mod tests;
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use anyhow::Context as _;
 use asr_transport::{
@@ -212,8 +212,13 @@ async fn list(args: &ListArgs, conn: &Connection, global: &Global) -> anyhow::Re
     if let Some(p) = &prefix {
         all.retain(|v| v.vocabulary_id.prefix() == Some(p.as_str()));
     }
+    let undeployed = all.iter().filter(|v| !is_usable(v.status.as_ref())).count();
     if global.json {
-        print_json(&all)?;
+        let mut listed = serde_json::to_value(&all).context("cannot encode the list")?;
+        for (entry, v) in listed.as_array_mut().into_iter().flatten().zip(&all) {
+            entry["usable"] = json!(is_usable(v.status.as_ref()));
+        }
+        print_json(&listed)?;
         return Ok(exit::OK);
     }
     if all.is_empty() {
@@ -237,7 +242,19 @@ async fn list(args: &ListArgs, conn: &Connection, global: &Global) -> anyhow::Re
         ));
     }
     print_text(&text)?;
+    if undeployed > 0 && !global.quiet {
+        eprintln!(
+            "note: {undeployed} list{} not OK (UNDEPLOYED): recognition ignores a list until it \
+             is OK",
+            if undeployed == 1 { " is" } else { "s are" }
+        );
+    }
     Ok(exit::OK)
+}
+
+/// Whether recognition uses a list in this status: only `OK` ones.
+fn is_usable(status: Option<&asr_types::VocabularyStatus>) -> bool {
+    status.is_some_and(asr_types::VocabularyStatus::is_ready)
 }
 
 async fn show(args: &IdArgs, conn: &Connection, global: &Global) -> anyhow::Result<u8> {
@@ -252,13 +269,19 @@ async fn show(args: &IdArgs, conn: &Connection, global: &Global) -> anyhow::Resu
         let mut value = serde_json::to_value(&details).context("cannot encode the vocabulary")?;
         if let Value::Object(map) = &mut value {
             map.insert("vocabulary_id".to_owned(), Value::String(id.to_string()));
+            map.insert("usable".to_owned(), Value::Bool(details.is_ready()));
         }
         print_json(&value)?;
         return Ok(exit::OK);
     }
     // A hot-word file with the facts as comments, so `show > words.tsv` can be synced back.
+    let usable = if details.is_ready() {
+        ""
+    } else {
+        " (recognition ignores the list until it is OK)"
+    };
     let mut text = format!(
-        "# {id}\n# status: {}\n# target model: {}\n",
+        "# {id}\n# status: {}{usable}\n# target model: {}\n",
         details.status.as_ref().map_or("-", |s| s.as_str()),
         details.target_model.as_ref().map_or("-", |m| m.as_str()),
     );
@@ -289,6 +312,9 @@ async fn update(args: &UpdateArgs, conn: &Connection, global: &Global) -> anyhow
     let diff = asr_transport::diff_items(&current.vocabulary, &words.items);
     let changed = !diff.is_empty();
     if changed {
+        let allowed_at = asr_transport::update_allowed_at(&current);
+        asr_transport::check_update_allowed(&id, allowed_at, SystemTime::now())
+            .map_err(vocabulary_error)?;
         client
             .update_vocabulary(&id, words.items.clone())
             .await
@@ -356,6 +382,14 @@ async fn sync(args: &SyncArgs, conn: &Connection, global: &Global) -> anyhow::Re
     };
     if !global.quiet {
         note_others(&plan);
+        if let (true, Some(id)) = (args.dry_run, plan.vocabulary_id()) {
+            // Say now, not at the next run, when the service will take the update.
+            if let Err(e) =
+                asr_transport::check_update_allowed(id, plan.update_allowed_at, SystemTime::now())
+            {
+                eprintln!("note: {e}");
+            }
+        }
     }
     if global.json {
         print_json(&sync_json(&plan, id.as_ref(), args.dry_run, ready))?;
@@ -385,7 +419,7 @@ pub async fn prepare_transcribe(
     global: &Global,
 ) -> anyhow::Result<Option<Session>> {
     let Some(file) = args.vocabulary.clone() else {
-        return Ok(None);
+        return check_vocabulary_id(args, conn, global).await;
     };
     let model = model_arg(&args.job.model)?;
     if !model.accepts_vocabulary_id() {
@@ -422,6 +456,31 @@ pub async fn prepare_transcribe(
         .await
         .map_err(vocabulary_error)?;
     args.job.vocabulary_id = Some(id.into_string());
+    Ok(Some(session))
+}
+
+/// `asr transcribe --vocabulary-id ID`: warns, before anything is submitted, when the service
+/// would ignore the list (not deployed, or made for another model); returns the session it
+/// used. Does nothing (and returns `None`) without `--vocabulary-id`.
+async fn check_vocabulary_id(
+    args: &TranscribeArgs,
+    conn: &Connection,
+    global: &Global,
+) -> anyhow::Result<Option<Session>> {
+    let Some(id) = &args.job.vocabulary_id else {
+        return Ok(None);
+    };
+    let id = id_arg(id)?;
+    let model = model_arg(&args.job.model)?;
+    // Bad options are the transcription's to report, before any request.
+    super::job::JobSpec::from_args(&args.job)?;
+    let session = Session::connect(conn).await?;
+    let warnings = session
+        .client
+        .check_vocabulary_for(&id, &model)
+        .await
+        .map_err(vocabulary_error)?;
+    super::warn_all(&warnings, global);
     Ok(Some(session))
 }
 
@@ -490,7 +549,8 @@ fn vocabulary_error(err: VocabularyError) -> anyhow::Error {
         VocabularyError::Transport(_) => None,
         VocabularyError::QuotaExhausted { .. }
         | VocabularyError::UnknownVocabulary { .. }
-        | VocabularyError::Ambiguous { .. } => Some(Kind::Rejected),
+        | VocabularyError::Ambiguous { .. }
+        | VocabularyError::UpdateTooSoon { .. } => Some(Kind::Rejected),
         VocabularyError::InvalidItems { .. } | VocabularyError::Invalid(_) => {
             Some(Kind::InvalidInput)
         }
@@ -574,6 +634,12 @@ fn sync_json(plan: &SyncPlan, id: Option<&VocabularyId>, dry_run: bool, ready: b
     value["items"] = json!(plan.spec.items.len());
     value["ready"] = json!(ready);
     value["others"] = json!(plan.others.iter().map(|o| &o.id).collect::<Vec<_>>());
+    // When the service takes the update (5 minutes after the last one), in Unix seconds.
+    value["update_allowed_at"] = json!(plan.update_allowed_at.and_then(|t| {
+        t.duration_since(std::time::UNIX_EPOCH)
+            .ok()
+            .map(|d| d.as_secs())
+    }));
     value
 }
 

@@ -127,3 +127,196 @@ fn token_prints_a_temporary_key_that_works_and_json_prints_the_answer() {
     );
     assert_eq!(logged(&emu, "tokens").len(), 2);
 }
+
+#[test]
+fn new_models_and_languages_are_sent_with_warnings() {
+    let emu = Emu::quick();
+    let dir = TempDir::new("model-warnings");
+    let url = "https://example.com/audio/dialogue_en.wav";
+
+    // Qwen-Audio 3.1 filetrans with speaker separation: no warning, speakers in the text.
+    let out = run(emu.asr(dir.path()).args([
+        "transcribe",
+        "--model",
+        "qwen-audio-3.1-asr-flash-filetrans",
+        "--speakers",
+        "2",
+        url,
+    ]));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(!stderr(&out).contains("warning:"), "{}", stderr(&out));
+    let submits = emu.accepted_submits();
+    assert!(
+        submits[0].contains("\"diarization_enabled\":true"),
+        "{}",
+        submits[0]
+    );
+
+    // A snapshot this version does not know: sent, with a warning.
+    let out = run(emu
+        .asr(dir.path())
+        .args(["submit", "--model", "fun-asr-2027-01-01", url]));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("warning: model `fun-asr-2027-01-01` is not one this version documents; it is sent as a Fun-ASR model"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(emu.accepted_submits().len(), 2);
+
+    // Estonian: on one of the two Fun-ASR pages only: sent, with a warning; `-q` hides it.
+    let out = run(emu
+        .asr(dir.path())
+        .args(["submit", "--language", "et", url]));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("warning: `parameters.language_hints[0]`: `et`"),
+        "{}",
+        stderr(&out)
+    );
+    let out = run(emu
+        .asr(dir.path())
+        .args(["-q", "submit", "--language", "lt", url]));
+    assert_eq!((code(&out), stderr(&out)), (0, String::new()));
+    assert!(emu.accepted_submits()[3].contains("\"language_hints\":[\"lt\"]"));
+    // A code neither page lists is still refused before anything is sent.
+    let out = run(emu
+        .asr(dir.path())
+        .args(["submit", "--language", "xx", url]));
+    assert_eq!(code(&out), 3, "{}", stderr(&out));
+    assert_eq!(emu.accepted_submits().len(), 4);
+
+    // A synchronous snapshot this version does not know.
+    let out = run(emu.asr(dir.path()).args([
+        "recognize",
+        "--model",
+        "qwen-audio-3.2-asr-flash",
+        "https://example.com/audio/hello_en.wav",
+    ]));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("warning: model `qwen-audio-3.2-asr-flash`"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!stdout(&out).trim().is_empty());
+}
+
+#[test]
+fn vocabulary_lists_the_service_would_ignore_are_shown_and_warned_about() {
+    // The transcription below takes over a second, so the create and the first update are
+    // in different seconds of `gmt_create`/`gmt_modified` (whole seconds only).
+    let emu = Emu::start(
+        asr_emulator::EmulatorConfig::new()
+            .with_processing_time(std::time::Duration::from_millis(1200))
+            .with_vocabulary_ready_after(std::time::Duration::from_secs(600)),
+    );
+    let dir = TempDir::new("vocab-rules");
+    let words = dir.join("names.tsv");
+    std::fs::write(&words, "Kubernetes\t4\n").unwrap();
+    let out = run(emu
+        .asr(dir.path())
+        .args([
+            "vocab",
+            "create",
+            "--prefix",
+            "names",
+            "--target-model",
+            "paraformer-v2",
+        ])
+        .arg(&words));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let id = stdout(&out).trim().to_owned();
+
+    // `show` and `list` say that an UNDEPLOYED list is not used yet.
+    let out = run(emu.asr(dir.path()).args(["vocab", "show", &id]));
+    assert!(
+        stdout(&out).contains("# status: UNDEPLOYED (recognition ignores the list until it is OK)"),
+        "{}",
+        stdout(&out)
+    );
+    let shown: serde_json::Value = serde_json::from_str(&stdout(&run(emu
+        .asr(dir.path())
+        .args(["vocab", "show", "--json", &id]))))
+    .unwrap();
+    assert_eq!(shown["usable"], false);
+    let out = run(emu.asr(dir.path()).args(["vocab", "list"]));
+    assert!(
+        stderr(&out).contains("note: 1 list is not OK (UNDEPLOYED)"),
+        "{}",
+        stderr(&out)
+    );
+    let listed: serde_json::Value = serde_json::from_str(&stdout(&run(emu
+        .asr(dir.path())
+        .args(["vocab", "list", "--json"]))))
+    .unwrap();
+    assert_eq!(listed[0]["usable"], false);
+
+    // A job for another model is warned, before it submits, about both reasons.
+    let out = run(emu.asr(dir.path()).args([
+        "transcribe",
+        "--model",
+        "fun-asr",
+        "--vocabulary-id",
+        &id,
+        "https://example.com/a.wav",
+    ]));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!("warning: hot-word list {id} is UNDEPLOYED")),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "warning: hot-word list {id} was created for `paraformer-v2`, not `fun-asr`"
+        )),
+        "{err}"
+    );
+    assert_eq!(emu.accepted_submits().len(), 1);
+
+    // Updates: the first goes through, a second within five minutes is refused unsent, and a
+    // dry-run sync says when it may apply.
+    std::fs::write(&words, "Kubernetes\t5\n").unwrap();
+    let out = run(emu
+        .asr(dir.path())
+        .args(["vocab", "update", &id])
+        .arg(&words));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    std::fs::write(&words, "Kubernetes\t3\n").unwrap();
+    let out = run(emu
+        .asr(dir.path())
+        .args(["vocab", "update", &id])
+        .arg(&words));
+    assert_eq!(code(&out), 5, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("nothing was sent: run this again in"),
+        "{}",
+        stderr(&out)
+    );
+    let out = run(emu
+        .asr(dir.path())
+        .args([
+            "vocab",
+            "sync",
+            "--dry-run",
+            "--prefix",
+            "names",
+            "--target-model",
+            "paraformer-v2",
+        ])
+        .arg(&words));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("note: vocabulary"),
+        "{}",
+        stderr(&out)
+    );
+    let updates = emu.requests()["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["body"]["input"]["action"] == "update_vocabulary")
+        .count();
+    assert_eq!(updates, 1);
+}

@@ -67,10 +67,14 @@ pub(super) fn handle(
     check_parameters(body)?;
     let heard = hear(ctx, headers, reference)?;
     let rid = ctx.request_id;
+    let per_token = body
+        .get("model")
+        .and_then(Value::as_str)
+        .is_some_and(counts_tokens);
     if stream {
         return Ok(Reply::Sse {
             status: 200,
-            frames: stream_frames(&heard, rid),
+            frames: stream_frames(&heard, rid, per_token),
         });
     }
     if heard.fail_midstream {
@@ -78,7 +82,10 @@ pub(super) fn handle(
     }
     let sentences = &heard.channel.sentences;
     let last = sentences.len().saturating_sub(1);
-    let body = result_body(&heard, last, true, rid);
+    let mut body = result_body(&heard, last, true, rid);
+    if per_token {
+        add_tokens(&mut body);
+    }
     let headers = if context.is_empty() {
         Vec::new()
     } else {
@@ -368,7 +375,29 @@ fn result_body(heard: &Heard, index: usize, done: bool, request_id: &str) -> Val
     body
 }
 
-fn stream_frames(heard: &Heard, request_id: &str) -> Vec<String> {
+/// Whether a model's usage is counted in tokens: the Qwen-Audio 3.1 models (protocol §11
+/// item 5 documents token limits and per-token billing for them).
+pub(crate) fn counts_tokens(model: &str) -> bool {
+    model.starts_with("qwen-audio-3.1-")
+}
+
+/// Audio tokens per second of audio, as the Qwen audio models count them (protocol §4.2).
+pub(crate) const AUDIO_TOKENS_PER_SECOND: u64 = 25;
+
+/// Adds `input_tokens` (audio) and `output_tokens` (the text so far) beside a `usage.duration`.
+fn add_tokens(body: &mut Value) {
+    let output = super::token_estimate(body["output"]["text"].as_str().unwrap_or_default());
+    if let Some(usage) = body.get_mut("usage").and_then(Value::as_object_mut) {
+        let seconds = usage.get("duration").and_then(Value::as_u64).unwrap_or(0);
+        usage.insert(
+            "input_tokens".into(),
+            json!(seconds * AUDIO_TOKENS_PER_SECOND),
+        );
+        usage.insert("output_tokens".into(), json!(output));
+    }
+}
+
+fn stream_frames(heard: &Heard, request_id: &str, per_token: bool) -> Vec<String> {
     let sentences = heard.channel.sentences.len();
     let mut bodies = Vec::new();
     // A stream made to fail needs events before the failure, whatever the audio length.
@@ -385,6 +414,9 @@ fn stream_frames(heard: &Heard, request_id: &str) -> Vec<String> {
             true,
             request_id,
         ));
+    }
+    if per_token {
+        bodies.iter_mut().for_each(add_tokens);
     }
     let keep = if heard.fail_midstream {
         (bodies.len() / 2).max(1)

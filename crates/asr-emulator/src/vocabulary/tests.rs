@@ -40,7 +40,7 @@ fn error_code(v: &mut Vocabularies, now: Instant, input: Value) -> (u16, String,
 
 #[test]
 fn create_returns_id_usage_and_request_id() {
-    let mut v = Vocabularies::new(READY, 10);
+    let mut v = Vocabularies::new(READY, 10, Duration::ZERO);
     let t0 = Instant::now();
     let (status, body) = call(
         &mut v,
@@ -62,7 +62,7 @@ fn create_returns_id_usage_and_request_id() {
 
 #[test]
 fn status_turns_ok_after_ready_delay_and_update_redeploys() {
-    let mut v = Vocabularies::new(READY, 10);
+    let mut v = Vocabularies::new(READY, 10, Duration::ZERO);
     let t0 = Instant::now();
     let id = create(&mut v, t0, "abc");
     let query = json!({"action": "query_vocabulary", "vocabulary_id": id});
@@ -97,7 +97,7 @@ fn status_turns_ok_after_ready_delay_and_update_redeploys() {
 
 #[test]
 fn delete_then_unknown_id_is_resource_not_exist() {
-    let mut v = Vocabularies::new(READY, 10);
+    let mut v = Vocabularies::new(READY, 10, Duration::ZERO);
     let t0 = Instant::now();
     let id = create(&mut v, t0, "abc");
     let (status, body) = call(
@@ -130,7 +130,7 @@ fn delete_then_unknown_id_is_resource_not_exist() {
 
 #[test]
 fn quota_rejects_the_eleventh_list_until_one_is_deleted() {
-    let mut v = Vocabularies::new(READY, 10);
+    let mut v = Vocabularies::new(READY, 10, Duration::ZERO);
     let t0 = Instant::now();
     let ids: Vec<String> = (0..10)
         .map(|i| create(&mut v, t0, &format!("p{i}")))
@@ -157,7 +157,7 @@ fn quota_rejects_the_eleventh_list_until_one_is_deleted() {
 
 #[test]
 fn list_filters_by_prefix_pages_and_puts_newest_first() {
-    let mut v = Vocabularies::new(READY, 10);
+    let mut v = Vocabularies::new(READY, 10, Duration::ZERO);
     let t0 = Instant::now();
     let a1 = create(&mut v, t0, "aaa");
     let _b = create(&mut v, t0, "bbb");
@@ -212,7 +212,7 @@ fn list_filters_by_prefix_pages_and_puts_newest_first() {
 
 #[test]
 fn model_other_than_speech_biasing_is_rejected() {
-    let mut v = Vocabularies::new(READY, 10);
+    let mut v = Vocabularies::new(READY, 10, Duration::ZERO);
     let body = json!({"model": "fun-asr", "input": {"action": "list_vocabulary"}});
     let Reply::Json { status, body, .. } = v.handle(Instant::now(), "r", &body) else {
         panic!("json expected")
@@ -224,7 +224,7 @@ fn model_other_than_speech_biasing_is_rejected() {
 
 #[test]
 fn unknown_or_missing_action_names_the_field() {
-    let mut v = Vocabularies::new(READY, 10);
+    let mut v = Vocabularies::new(READY, 10, Duration::ZERO);
     let t0 = Instant::now();
     for input in [json!({"action": "rename_vocabulary"}), json!({})] {
         let got = error_code(&mut v, t0, input);
@@ -234,7 +234,7 @@ fn unknown_or_missing_action_names_the_field() {
 }
 
 fn create_error(prefix: &str, target_model: &str, items: Value) -> (u16, String, String) {
-    let mut v = Vocabularies::new(READY, 10);
+    let mut v = Vocabularies::new(READY, 10, Duration::ZERO);
     error_code(
         &mut v,
         Instant::now(),
@@ -263,7 +263,7 @@ fn prefix_rules() {
     assert_invalid(create_error("Abc", "fun-asr", ok.clone()), "lowercase");
     assert_invalid(create_error("a-b", "fun-asr", ok.clone()), "input.prefix");
     assert_invalid(create_error("", "fun-asr", ok.clone()), "input.prefix");
-    let mut v = Vocabularies::new(READY, 10);
+    let mut v = Vocabularies::new(READY, 10, Duration::ZERO);
     let id = create(&mut v, Instant::now(), "abcdefgh10");
     assert!(id.starts_with("vocab-abcdefgh10-"));
 }
@@ -271,7 +271,7 @@ fn prefix_rules() {
 #[test]
 fn item_text_limits() {
     let fifteen = "一二三四五六七八九十一二三四五";
-    let mut v = Vocabularies::new(READY, 10);
+    let mut v = Vocabularies::new(READY, 10, Duration::ZERO);
     let (status, body) = call(
         &mut v,
         Instant::now(),
@@ -329,7 +329,7 @@ fn lang_depends_on_target_model_family() {
         create_error("a", "fun-asr", yue.clone()),
         "input.vocabulary[0].lang",
     );
-    let mut v = Vocabularies::new(READY, 10);
+    let mut v = Vocabularies::new(READY, 10, Duration::ZERO);
     let (status, body) = call(
         &mut v,
         Instant::now(),
@@ -355,4 +355,25 @@ fn target_model_must_support_vocabularies() {
         "input.target_model",
     );
     assert_invalid(create_error("a", "", ok), "input.target_model");
+}
+
+#[test]
+fn two_updates_of_one_list_are_five_minutes_apart() {
+    let interval = Duration::from_secs(300);
+    let mut v = Vocabularies::new(READY, 10, interval);
+    let t0 = Instant::now();
+    let id = create(&mut v, t0, "abc");
+    let other = create(&mut v, t0, "xyz");
+    let update = |id: &str| {
+        json!({"action": "update_vocabulary", "vocabulary_id": id,
+               "vocabulary": [{"text": "hello", "weight": 4}]})
+    };
+    // The create is not an update: the first update may follow at once.
+    assert_eq!(call(&mut v, t0, update(&id)).0, 200);
+    let (status, code, message) = error_code(&mut v, t0 + interval / 2, update(&id));
+    assert_eq!((status, code.as_str()), (400, "InvalidParameter"));
+    assert!(message.contains("300 seconds"), "{message}");
+    // Other lists have their own clock, and a refused update changes nothing.
+    assert_eq!(call(&mut v, t0 + interval / 2, update(&other)).0, 200);
+    assert_eq!(call(&mut v, t0 + interval, update(&id)).0, 200);
 }

@@ -146,3 +146,103 @@ async fn a_temporary_key_works_until_it_expires_and_cannot_mint_another() {
         (401, Some("InvalidApiKey"))
     );
 }
+
+#[tokio::test]
+async fn qwen_audio_3_1_usage_is_counted_in_tokens() {
+    let (emu, http) = start(fast()).await;
+    let submit = |model: &str| {
+        json!({"model": model, "input": {"file_urls": ["https://example.com/audio/dialogue_en.wav"]},
+               "parameters": {"diarization_enabled": true, "speaker_count": 2}})
+    };
+    let id = http
+        .submit_ok(&emu, &submit("qwen-audio-3.1-asr-flash-filetrans"))
+        .await;
+    let done = http.wait(&emu, &id).await;
+    assert_eq!(done["output"]["task_status"], "SUCCEEDED", "{done}");
+    let usage = &done["usage"];
+    assert!(usage["input_tokens"].as_u64().unwrap() > 0, "{done}");
+    assert!(usage["output_tokens"].as_u64().unwrap() > 0, "{done}");
+    assert!(usage.get("duration").is_none(), "{done}");
+    let url = done["output"]["results"][0]["transcription_url"]
+        .as_str()
+        .unwrap();
+    let doc = http.plain_get(url).await.json();
+    assert!(
+        doc["transcripts"][0]["sentences"][0]["speaker_id"].is_u64(),
+        "{doc}"
+    );
+    // 3.0 stays billed per second.
+    let id = http
+        .submit_ok(&emu, &submit("qwen-audio-3.0-asr-flash-filetrans"))
+        .await;
+    let done = http.wait(&emu, &id).await;
+    assert!(done["usage"]["duration"].is_u64(), "{done}");
+
+    let url = format!(
+        "{}/services/aigc/multimodal-generation/generation",
+        emu.native_base()
+    );
+    for (model, tokens) in [
+        ("qwen-audio-3.1-asr-flash", true),
+        ("qwen-audio-3.0-asr-flash", false),
+    ] {
+        let body = json!({"model": model, "parameters": {"format": "wav"}, "input": {"messages": [
+            {"role": "user", "content": [{"type": "input_audio", "input_audio": {"data": "https://example.com/audio/hello_en.wav"}}]}]}});
+        let r = http.post_json(&url, &body, &[]).await;
+        assert_eq!(r.status, 200, "{}", r.text());
+        let usage = &r.json()["usage"];
+        assert!(usage["duration"].is_u64(), "{usage}");
+        assert_eq!(usage["input_tokens"].is_u64(), tokens, "{model}: {usage}");
+        assert_eq!(usage["output_tokens"].is_u64(), tokens, "{model}: {usage}");
+    }
+}
+
+#[tokio::test]
+async fn updates_of_one_vocabulary_are_five_minutes_apart() {
+    let (emu, http) = start(fast()).await;
+    let url = format!("{}/services/audio/asr/customization", emu.native_base());
+    let call = |input: serde_json::Value| {
+        let body = json!({"model": "speech-biasing", "input": input});
+        let (http, url) = (&http, &url);
+        async move { http.post_json(url, &body, &[]).await }
+    };
+    let created = call(
+        json!({"action": "create_vocabulary", "target_model": "fun-asr",
+        "prefix": "names", "vocabulary": [{"text": "Kubernetes", "weight": 4}]}),
+    )
+    .await
+    .json();
+    let id = created["output"]["vocabulary_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let update = || {
+        json!({"action": "update_vocabulary", "vocabulary_id": id,
+               "vocabulary": [{"text": "Kubernetes", "weight": 5}]})
+    };
+    // Right after the create: not deployed, and the first update goes through.
+    let queried = call(json!({"action": "query_vocabulary", "vocabulary_id": id}))
+        .await
+        .json();
+    assert_eq!(queried["output"]["status"], "UNDEPLOYED");
+    assert_eq!(call(update()).await.status, 200);
+    let refused = call(update()).await;
+    assert_eq!(
+        (refused.status, refused.json()["code"].as_str()),
+        (400, Some("InvalidParameter"))
+    );
+    assert!(
+        refused.json()["message"]
+            .as_str()
+            .unwrap()
+            .contains("300 seconds")
+    );
+    // The list results carry no target model (protocol §11 item 8).
+    let listed = call(json!({"action": "list_vocabulary"})).await.json();
+    assert!(
+        listed["output"]["vocabulary_list"][0]
+            .get("target_model")
+            .is_none(),
+        "{listed}"
+    );
+}

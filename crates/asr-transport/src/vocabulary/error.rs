@@ -82,6 +82,20 @@ pub enum VocabularyError {
         /// The vocabularies found, as listed.
         ids: Vec<VocabularyId>,
     },
+    /// An update of this list would come less than 5 minutes after its last one, which the
+    /// service does not take (protocol §11 item 8). Nothing was sent; run it again after
+    /// `allowed_at`.
+    #[error(
+        "vocabulary {id} was updated less than 5 minutes ago, and the service takes one update per list every 5 minutes; nothing was sent: run this again in {}", wait_text(*.wait)
+    )]
+    UpdateTooSoon {
+        /// The list.
+        id: VocabularyId,
+        /// The earliest time the update may be sent.
+        allowed_at: std::time::SystemTime,
+        /// How long that is from when the error was made.
+        wait: Duration,
+    },
     /// Any other failure of the call: a request that could not be built, the service's
     /// refusal, a connection problem.
     #[error(transparent)]
@@ -91,6 +105,15 @@ pub enum VocabularyError {
 impl From<Error> for VocabularyError {
     fn from(err: Error) -> Self {
         VocabularyError::Transport(Box::new(err))
+    }
+}
+
+fn wait_text(wait: Duration) -> String {
+    let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    if secs >= 60 {
+        format!("{}m{:02}s", secs / 60, secs % 60)
+    } else {
+        format!("{secs}s")
     }
 }
 
@@ -136,7 +159,7 @@ impl VocabularyError {
     /// a full quota, an unknown id, bad items and an unknown create outcome answer `false`.
     pub fn is_retryable(&self) -> bool {
         match self {
-            VocabularyError::NotReady { .. } => true,
+            VocabularyError::NotReady { .. } | VocabularyError::UpdateTooSoon { .. } => true,
             VocabularyError::Transport(e) => e.is_retryable(),
             _ => false,
         }
@@ -146,7 +169,8 @@ impl VocabularyError {
     pub fn vocabulary_id(&self) -> Option<&VocabularyId> {
         match self {
             VocabularyError::UnknownVocabulary { id, .. }
-            | VocabularyError::NotReady { id, .. } => Some(id),
+            | VocabularyError::NotReady { id, .. }
+            | VocabularyError::UpdateTooSoon { id, .. } => Some(id),
             _ => None,
         }
     }

@@ -126,6 +126,9 @@ pub struct SyncPlan {
     /// Every vocabulary with the prefix when the plan was made, so that a create whose answer
     /// was lost can tell the new one apart.
     pub known: Vec<VocabularyId>,
+    /// For an update: the earliest time the service takes it (5 minutes after the list's last
+    /// update, see [`super::update_allowed_at`]); `None` when it may apply now.
+    pub update_allowed_at: Option<std::time::SystemTime>,
 }
 
 impl SyncPlan {
@@ -166,6 +169,7 @@ pub fn plan_sync(
         .into_iter()
         .partition(|v| targets(&v.details, &spec));
     let others = others.into_iter().cloned().collect();
+    let mut update_allowed_at = None;
     let (action, diff) = match mine.as_slice() {
         [] => (
             SyncAction::Create,
@@ -180,6 +184,7 @@ pub fn plan_sync(
             let action = if diff.is_empty() {
                 SyncAction::Unchanged { id }
             } else {
+                update_allowed_at = super::update_allowed_at(&current.details);
                 SyncAction::Update { id }
             };
             (action, diff)
@@ -198,6 +203,7 @@ pub fn plan_sync(
         diff,
         others,
         known,
+        update_allowed_at,
     })
 }
 

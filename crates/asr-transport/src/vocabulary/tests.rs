@@ -227,3 +227,61 @@ fn quota_and_unknown_id_answers_get_their_own_variants() {
     let other = VocabularyError::from_call(answer("InvalidParameter"), Some(&id));
     assert!(matches!(other, VocabularyError::Transport(_)));
 }
+
+#[test]
+fn an_update_plan_says_when_the_service_takes_it() {
+    let mut current = existing(ID, Some("fun-asr"), vec![item("Kubernetes", 4)]);
+    current.details.gmt_create = Some("2024-01-01 08:00:00".to_owned());
+    // Never updated (modified = created): the update may apply at once.
+    current.details.gmt_modified = current.details.gmt_create.clone();
+    let plan = plan_sync(
+        spec(vec![item("Kubernetes", 5)]),
+        std::slice::from_ref(&current),
+    )
+    .unwrap();
+    assert!(matches!(plan.action, SyncAction::Update { .. }));
+    assert_eq!(plan.update_allowed_at, None);
+    // Updated at 08:10 UTC+8 (00:10 UTC): the next update from 00:15 UTC.
+    current.details.gmt_modified = Some("2024-01-01 08:10:00".to_owned());
+    let plan = plan_sync(
+        spec(vec![item("Kubernetes", 5)]),
+        std::slice::from_ref(&current),
+    )
+    .unwrap();
+    let at = std::time::UNIX_EPOCH + Duration::from_secs(1_704_067_200 + 15 * 60);
+    assert_eq!(plan.update_allowed_at, Some(at));
+    let id = VocabularyId::new(ID);
+    check_update_allowed(&id, plan.update_allowed_at, at).unwrap();
+    let err = check_update_allowed(&id, plan.update_allowed_at, at - Duration::from_secs(61))
+        .unwrap_err();
+    assert!(err.to_string().contains("run this again in 1m01s"), "{err}");
+    // Nothing to change: no time needed.
+    let plan = plan_sync(spec(vec![item("Kubernetes", 4)]), &[current]).unwrap();
+    assert_eq!(plan.update_allowed_at, None);
+}
+
+#[test]
+fn a_job_is_warned_about_lists_the_service_would_ignore() {
+    let id = VocabularyId::new(ID);
+    let ready = existing(ID, Some("fun-asr"), vec![item("Kubernetes", 4)]).details;
+    assert!(vocabulary_warnings(&id, &ready, &Model::FUN_ASR).is_empty());
+    let warnings = vocabulary_warnings(&id, &ready, &Model::FUN_ASR_MTL);
+    assert!(matches!(
+        &warnings[..],
+        [asr_types::Warning::VocabularyForAnotherModel { .. }]
+    ));
+    let mut undeployed = ready.clone();
+    undeployed.status = Some(asr_types::VocabularyStatus::Undeployed);
+    let warnings = vocabulary_warnings(&id, &undeployed, &Model::FUN_ASR);
+    assert!(
+        warnings[0]
+            .to_string()
+            .contains("UNDEPLOYED and recognition ignores it"),
+        "{}",
+        warnings[0]
+    );
+    // An answer without `target_model` gives no model warning (nothing is known).
+    let mut unknown = ready;
+    unknown.target_model = None;
+    assert!(vocabulary_warnings(&id, &unknown, &Model::PARAFORMER_V2).is_empty());
+}

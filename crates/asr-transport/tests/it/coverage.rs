@@ -120,3 +120,157 @@ async fn a_temporary_key_serves_a_worker_and_cannot_mint_another() {
     // The emulator's log never saw a key in the clear.
     assert!(!emu.requests().to_string().contains(&secret[3..]));
 }
+
+/// Qwen-Audio 3.1: the filetrans model takes speaker separation and reports tokens; the
+/// synchronous one reports tokens beside seconds.
+#[tokio::test]
+async fn qwen_audio_3_1_models_transcribe_with_speakers_and_report_tokens() {
+    use asr_transport::{FlashRequest, ResultDocument};
+
+    let (_emu, client) = setup(fast()).await;
+    let request = TranscriptionRequest::new(
+        Model::QWEN_AUDIO_3_1_ASR_FLASH_FILETRANS,
+        ["https://example.com/audio/dialogue_en.wav"],
+    )
+    .with_diarization(Some(2));
+    let task_id = client.submit(request).await.unwrap().output.task_id;
+    let done = client.wait(&task_id, quick_wait()).await.unwrap();
+    let usage = done.usage.clone().unwrap();
+    let tokens = usage.billed_tokens().expect("billed per token");
+    assert!(tokens.input > 0 && tokens.output > 0, "{usage:?}");
+    assert_eq!(usage.billed_seconds(), None, "{usage:?}");
+    let url = done.output.transcription_urls()[0].to_owned();
+    let ResultDocument::Transcription(doc) = client.fetch_result(&url).await.unwrap() else {
+        panic!("a file_urls result");
+    };
+    let speakers: std::collections::BTreeSet<_> = doc.transcripts[0]
+        .sentences
+        .iter()
+        .filter_map(|s| s.speaker_id)
+        .collect();
+    assert!(speakers.len() >= 2, "{speakers:?}");
+
+    // Fun-ASR stays billed per second.
+    let request = TranscriptionRequest::new(Model::FUN_ASR, ["https://example.com/a.wav"]);
+    let task_id = client.submit(request).await.unwrap().output.task_id;
+    let done = client.wait(&task_id, quick_wait()).await.unwrap();
+    let usage = done.usage.unwrap();
+    assert!(usage.billed_seconds().is_some() && usage.billed_tokens().is_none());
+
+    let flash = FlashRequest::new(
+        Model::QWEN_AUDIO_3_1_ASR_FLASH,
+        "https://example.com/audio/hello_en.wav",
+        "wav",
+    );
+    let got = client.recognize(flash).await.unwrap();
+    let tokens = got.billed_tokens().expect("tokens");
+    assert!(tokens.input > 0 && tokens.output > 0, "{:?}", got.usage);
+    assert!(got.audio_seconds().is_some());
+}
+
+/// The library says before a job when the service would ignore a list, and refuses a second
+/// update within five minutes without sending it.
+#[tokio::test]
+async fn vocabulary_lists_the_service_would_ignore_are_named_and_updates_are_spaced() {
+    use std::time::Duration;
+
+    use asr_transport::{SyncAction, SyncSpec, VocabularyError};
+    use asr_types::{VocabularyItem, Warning};
+
+    let config = fast().with_vocabulary_ready_after(Duration::from_secs(600));
+    let (emu, client) = setup(config).await;
+    let spec = |weight| {
+        SyncSpec::new(
+            "names",
+            Model::FUN_ASR,
+            vec![VocabularyItem::new("Kubernetes", weight)],
+        )
+    };
+    let id = client.sync_vocabulary(spec(4)).await.unwrap().vocabulary_id;
+
+    let warnings = client
+        .check_vocabulary_for(&id, &Model::FUN_ASR)
+        .await
+        .unwrap();
+    assert!(
+        matches!(&warnings[..], [Warning::VocabularyNotDeployed { .. }]),
+        "{warnings:?}"
+    );
+    let warnings = client
+        .check_vocabulary_for(&id, &Model::PARAFORMER_V2)
+        .await
+        .unwrap();
+    assert!(
+        matches!(
+            &warnings[..],
+            [
+                Warning::VocabularyNotDeployed { .. },
+                Warning::VocabularyForAnotherModel { .. }
+            ]
+        ),
+        "{warnings:?}"
+    );
+    assert!(
+        warnings[1].to_string().contains("silently ignores"),
+        "{}",
+        warnings[1]
+    );
+
+    // The create is not an update: the first change applies at once.
+    let outcome = client.sync_vocabulary(spec(5)).await.unwrap();
+    assert!(matches!(outcome.plan.action, SyncAction::Update { .. }));
+    let updates = || {
+        emu.requests()["requests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["body"]["input"]["action"] == "update_vocabulary")
+            .count()
+    };
+    assert_eq!(updates(), 1);
+    // A second change within five minutes: the plan says when, applying it sends nothing.
+    let plan = client.plan_vocabulary_sync(spec(3)).await.unwrap();
+    let allowed_at = plan.update_allowed_at.expect("a time for the update");
+    let wait = allowed_at
+        .duration_since(std::time::SystemTime::now())
+        .unwrap();
+    assert!(
+        wait > Duration::from_secs(240) && wait <= Duration::from_secs(300),
+        "{wait:?}"
+    );
+    let err = client.apply_vocabulary_sync(&plan).await.unwrap_err();
+    assert!(
+        matches!(err, VocabularyError::UpdateTooSoon { .. }),
+        "{err:?}"
+    );
+    assert!(err.is_retryable());
+    assert!(
+        err.to_string()
+            .contains("nothing was sent: run this again in "),
+        "{err}"
+    );
+    let err = client
+        .update_vocabulary(&id, vec![VocabularyItem::new("Kubernetes", 3)])
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, VocabularyError::UpdateTooSoon { .. }),
+        "{err:?}"
+    );
+    assert_eq!(updates(), 1, "nothing was sent");
+}
+
+/// A language only one Fun-ASR page lists is sent as asked (the request says so in its
+/// warnings), and the service takes it.
+#[tokio::test]
+async fn a_language_one_fun_asr_page_lists_is_sent_with_a_warning() {
+    let (emu, client) = setup(fast()).await;
+    let request = TranscriptionRequest::new(Model::FUN_ASR, ["https://example.com/a.wav"])
+        .with_language_hints(["mt"]);
+    assert_eq!(request.warnings().len(), 1);
+    let task_id = client.submit(request).await.unwrap().output.task_id;
+    let done = client.wait(&task_id, quick_wait()).await.unwrap();
+    assert_eq!(done.output.task_status, TaskStatus::Succeeded);
+    let submit = &logged(&emu, "submit")[0];
+    assert_eq!(submit["body"]["parameters"]["language_hints"][0], "mt");
+}

@@ -195,11 +195,12 @@ fn check_instant_vocabulary(
 fn check_diarization(req: &TranscriptionRequest, known: bool) -> Result<(), ValidationError> {
     let p = &req.parameters;
     let model = &req.model;
-    if known && p.diarization_enabled == Some(true) && !model.family().accepts_diarization() {
+    if known && p.diarization_enabled == Some(true) && !model.accepts_diarization() {
         return Err(unsupported(
             "parameters.diarization_enabled",
             model,
-            "remove it, or use a Fun-ASR or Paraformer model for speaker diarization",
+            "remove it, or use a Fun-ASR or Paraformer model or qwen-audio-3.1-asr-flash-filetrans \
+             for speaker diarization",
         ));
     }
     if let Some(count) = p.speaker_count {
@@ -261,18 +262,37 @@ fn check_language_hints(
         ));
     }
     for (i, hint) in hints.iter().enumerate() {
-        if !rule.codes.contains(&hint.as_str()) {
+        if !rule.accepts(hint) {
             return Err(ValidationError::new(
                 format!("parameters.language_hints[{i}]"),
                 format!(
                     "`{}` is not a language code `{model}` knows; use one of {}",
                     snippet(hint),
-                    rule.codes.join(" ")
+                    rule.all().collect::<Vec<_>>().join(" ")
                 ),
             ));
         }
     }
     Ok(())
+}
+
+/// The warnings of a `file_urls` request: an undocumented model, and language hints only one
+/// documentation page lists.
+pub(super) fn transcription_warnings(req: &TranscriptionRequest) -> Vec<Warning> {
+    let model = &req.model;
+    let mut warnings: Vec<Warning> = model.warning().into_iter().collect();
+    if let (Some(rule), Some(hints)) = (model.language_hints(), &req.parameters.language_hints) {
+        for (i, hint) in hints.iter().enumerate() {
+            if rule.is_listed_once(hint) {
+                warnings.push(Warning::LanguageListedOnce {
+                    field: format!("parameters.language_hints[{i}]"),
+                    code: hint.clone(),
+                    model: model.clone(),
+                });
+            }
+        }
+    }
+    warnings
 }
 
 fn check_resources(
