@@ -4,7 +4,7 @@
 //! arrears) is 4, the service refusing the request (content moderation, a used-up quota, a bad
 //! parameter) or the task failing on it is 5, anything transient (connection, timeout,
 //! throttling or 5xx after the retries) is 6, and a request our own validation refused is 3.
-//! The kinds come from the library's typed codes ([`ErrorCategory`]), never from matching
+//! The kinds come from the library's typed codes ([`asr_protocol::ErrorCategory`]), never from matching
 //! strings here.
 
 use std::error::Error as StdError;
