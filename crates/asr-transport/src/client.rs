@@ -31,7 +31,7 @@ use crate::config::{Config, check_url};
 use crate::connect::ProxyConnector;
 use crate::error::Error;
 use crate::layers::{
-    Backoff, RateLimiter, Resend, RetryPolicy, Stack, StackResponse, TaskApi, Verdict,
+    Backoff, GateKind, RateLimiter, Resend, RetryPolicy, Stack, StackResponse, TaskApi, Verdict,
 };
 use crate::send::{BodyLimit, HttpService, Hyper};
 
@@ -201,6 +201,7 @@ impl Client {
             attempt_timeout: config.attempt_timeout,
             policy,
             limiter: limiter.clone(),
+            gate: config.send_gate.clone(),
         };
         let task_stack = crate::layers::stack(
             http.clone(),
@@ -258,11 +259,13 @@ impl Client {
         match submission.into() {
             Submission::Transcription(r) => {
                 let req = submit_transcription::build(&r, &self.inner.ctx)?;
+                self.pass_gate(GateKind::Submit { model: r.model }).await?;
                 let resp = self.send_submit(req).await?;
                 Ok(submit_transcription::parse(resp)?)
             }
             Submission::QwenFiletrans(r) => {
                 let req = submit_qwen_filetrans::build(&r, &self.inner.ctx)?;
+                self.pass_gate(GateKind::Submit { model: r.model }).await?;
                 let resp = self.send_submit(req).await?;
                 Ok(submit_qwen_filetrans::parse(resp)?)
             }
@@ -424,6 +427,18 @@ impl Client {
     pub async fn fetch_result(&self, url: &str) -> Result<fetch_result::Response, Error> {
         let resp = self.fetch_result_response(url).await?;
         Ok(fetch_result::parse(resp)?)
+    }
+
+    /// Waits for the configured [`SendGate`](crate::layers::SendGate), if any, before a request
+    /// of `kind` is handed to the stack.
+    pub(crate) async fn pass_gate(&self, kind: GateKind) -> Result<(), Error> {
+        match &self.inner.config.send_gate {
+            Some(gate) => gate
+                .acquire(&kind)
+                .await
+                .map_err(|source| Error::Gate { source }),
+            None => Ok(()),
+        }
     }
 
     /// Sends a built request through the stack.

@@ -58,6 +58,7 @@ pub struct Config {
     pub(crate) max_response_bytes: usize,
     pub(crate) max_result_bytes: usize,
     pub(crate) multipart_boundary: Option<String>,
+    pub(crate) send_gate: Option<std::sync::Arc<dyn crate::layers::SendGate>>,
 }
 
 impl std::fmt::Debug for Config {
@@ -78,6 +79,7 @@ impl std::fmt::Debug for Config {
             .field("proxy", &self.proxy)
             .field("root_certificates", &self.root_certificates.len())
             .field("allow_insecure_http", &self.allow_insecure_http)
+            .field("send_gate", &self.send_gate)
             .finish_non_exhaustive()
     }
 }
@@ -113,6 +115,7 @@ impl Default for Config {
             max_response_bytes: 4 * 1024 * 1024,
             max_result_bytes: 256 * 1024 * 1024,
             multipart_boundary: None,
+            send_gate: None,
         }
     }
 }
@@ -359,6 +362,17 @@ impl Config {
     #[must_use]
     pub fn with_query_rate(mut self, per_second: f64) -> Self {
         self.query_rate = per_second;
+        self
+    }
+
+    /// Shares the account's limits with other clients through `gate`: every task query, list
+    /// and cancel attempt (after this client's own budget), every submit and every
+    /// upload-policy call waits for it before it is sent (see
+    /// [`SendGate`](crate::layers::SendGate); `asr-store-pg` paces a fleet through
+    /// PostgreSQL). A refusal fails the call with [`Error::Gate`], nothing sent.
+    #[must_use]
+    pub fn with_send_gate(mut self, gate: std::sync::Arc<dyn crate::layers::SendGate>) -> Self {
+        self.send_gate = Some(gate);
         self
     }
 

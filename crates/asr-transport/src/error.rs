@@ -74,6 +74,14 @@ pub enum Error {
         #[source]
         source: Box<Error>,
     },
+    /// The configured [`SendGate`](crate::layers::SendGate) refused the request (the shared
+    /// budget's store is unreachable, or this client lost its lease); nothing was sent.
+    #[error("the shared send budget refused the request; nothing was sent")]
+    Gate {
+        /// Why.
+        #[source]
+        source: BoxError,
+    },
     /// A call, an attempt or a wait took too long.
     #[error("{what} timed out after {after:?}")]
     Timeout {
@@ -151,6 +159,10 @@ impl Error {
                 after: total,
             };
         }
+        let err = match err.downcast::<crate::layers::GateRefused>() {
+            Ok(refused) => return Error::Gate { source: refused.0 },
+            Err(other) => other,
+        };
         match err.downcast::<AttemptError>() {
             Ok(attempt) => Self::from_attempt(*attempt, host),
             Err(other) => Error::Network {

@@ -2,8 +2,9 @@
 //!
 //! Outer to inner: [`ConcurrencyLimit`](tower::limit::ConcurrencyLimit) →
 //! total [`Timeout`](tower::timeout::Timeout) → [`Retry`](tower::retry::Retry) with
-//! [`RetryPolicy`] → [`QueryBudget`] (task-API requests only) → per-attempt timeout →
-//! tracing span → the HTTP service.
+//! [`RetryPolicy`] → [`QueryBudget`] (task-API requests only) → the outside [`SendGate`], when
+//! one is configured (task-API requests only) → per-attempt timeout → tracing span → the HTTP
+//! service.
 //!
 //! The total timeout sits outside the retry so that it caps every attempt plus the backoff
 //! between them; the per-attempt timeout sits inside so that one hung attempt can be retried.
@@ -19,6 +20,7 @@
 
 mod attempt;
 mod budget;
+mod gate;
 mod retry;
 mod trace;
 
@@ -31,6 +33,8 @@ use tower::{BoxError, ServiceBuilder};
 
 pub use self::attempt::{AttemptError, AttemptErrorKind, AttemptTimeout};
 pub use self::budget::{QueryBudget, RateLimiter};
+pub(crate) use self::gate::GateRefused;
+pub use self::gate::{GateFuture, GateKind, SendGate};
 pub(crate) use self::retry::random_u64;
 pub use self::retry::{Backoff, Classifier, RetryPolicy, Verdict};
 pub use self::trace::Trace;
@@ -93,6 +97,7 @@ pub(crate) struct StackSettings {
     pub(crate) attempt_timeout: Duration,
     pub(crate) policy: RetryPolicy,
     pub(crate) limiter: Arc<RateLimiter>,
+    pub(crate) gate: Option<Arc<dyn SendGate>>,
 }
 
 /// Wraps `inner` (the HTTP service, or a mock in tests) in the whole stack.
@@ -110,6 +115,7 @@ where
         .timeout(settings.total_timeout)
         .retry(settings.policy)
         .layer_fn(|s| QueryBudget::new(s, settings.limiter.clone()))
+        .layer_fn(|s| gate::Gate::new(s, settings.gate.clone()))
         .layer_fn(|s| AttemptTimeout::new(s, settings.attempt_timeout))
         .layer_fn(Trace::new)
         .service(inner);

@@ -325,6 +325,10 @@ impl Client {
             &get_upload_policy::Request::new(model.clone()),
             &self.inner.ctx,
         )?;
+        self.pass_gate(crate::layers::GateKind::UploadPolicy {
+            model: model.clone(),
+        })
+        .await?;
         let resp = self.send(req, SendOptions::READ).await?;
         let policy = get_upload_policy::parse(resp)?.data;
         let until = Instant::now() + usable_for(&policy);

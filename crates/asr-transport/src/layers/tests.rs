@@ -126,6 +126,7 @@ fn settings(max_retries: u32) -> StackSettings {
             classifier(),
         ),
         limiter: Arc::new(RateLimiter::new(20.0)),
+        gate: None,
     }
 }
 

@@ -7,6 +7,7 @@ mod api;
 mod budget;
 mod coverage;
 mod faults;
+mod gate;
 mod proxy;
 mod tls;
 mod upload;
