@@ -18,6 +18,7 @@ use asr_types::{TaskId, TaskStatus};
 use futures_util::Stream;
 use tokio::sync::{mpsc, watch};
 
+use crate::completion::Completion;
 use crate::error::Error;
 use crate::input::Input;
 use crate::job::Job;
@@ -67,6 +68,7 @@ pub struct Batch<S: Sink = MemorySink> {
     sink: S,
     options: Options,
     progress: Option<ProgressFn>,
+    completion: Option<Arc<dyn Completion>>,
 }
 
 impl<S: Sink> std::fmt::Debug for Batch<S> {
@@ -129,6 +131,7 @@ impl Batch<MemorySink> {
             sink: MemorySink,
             options: Options::default(),
             progress: None,
+            completion: None,
         }
     }
 }
@@ -153,7 +156,17 @@ impl<S: Sink> Batch<S> {
             sink,
             options: self.options,
             progress: self.progress,
+            completion: self.completion,
         }
+    }
+
+    /// Learns when tasks finish from `completion` instead of tracking them itself: a fleet of
+    /// processes on one account gives every batch the same elected poller, so the account's
+    /// query budget is spent once.
+    #[must_use]
+    pub fn with_completion(mut self, completion: Arc<dyn Completion>) -> Self {
+        self.completion = Some(completion);
+        self
     }
 
     /// Sends progress events to `callback` (from any thread; keep it quick).
@@ -262,6 +275,7 @@ impl<S: Sink> Batch<S> {
             sink: Arc::new(self.sink),
             options: self.options,
             progress: self.progress,
+            completion: self.completion,
             inputs,
             out: tx,
             summary: Arc::clone(&summary),

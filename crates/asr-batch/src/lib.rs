@@ -31,9 +31,11 @@
 //!   [`BatchRun`] is a `Stream` of [`Outcome`]s with a [`Summary`].
 //! - [`Store`]: [`JsonlStore`] (a journal file, the default of the `asr` CLI) and
 //!   [`MemoryStore`]; [`journal`] has the record format and the pure replay.
+//! - [`Completion`]: where a batch learns that tasks finished (its own tracker by default).
 //! - [`Sink`]: [`MemorySink`] (parsed documents) and [`DirSink`] (rendered files, written
 //!   atomically, synced once per group commit).
 
+mod completion;
 mod engine;
 mod error;
 mod ext;
@@ -48,6 +50,7 @@ mod testutil;
 pub use asr_transport::{Client, Config};
 pub use asr_types::{Model, TaskId};
 
+pub use crate::completion::Completion;
 pub use crate::engine::{
     Batch, BatchRun, Counts, Options, Outcome, ProgressEvent, ProgressFn, Status, Summary,
 };

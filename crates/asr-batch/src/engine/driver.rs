@@ -13,6 +13,7 @@ use super::commit::Committer;
 use super::reconcile::Pending;
 use super::track::Tracker;
 use super::{Options, Outcome, ProgressEvent, ProgressFn, Status, Summary};
+use crate::completion::Completion;
 use crate::error::Error;
 use crate::input::{Input, InputKey};
 use crate::job::Job;
@@ -31,6 +32,7 @@ pub(crate) struct Setup<S: Sink> {
     pub(crate) sink: Arc<S>,
     pub(crate) options: Options,
     pub(crate) progress: Option<ProgressFn>,
+    pub(crate) completion: Option<Arc<dyn Completion>>,
     pub(crate) inputs: Vec<Input>,
     pub(crate) out: mpsc::Sender<Result<Outcome<S::Output>, Error>>,
     pub(crate) summary: Arc<Mutex<Summary>>,
@@ -84,6 +86,7 @@ pub(crate) async fn drive<S: Sink>(setup: Setup<S>) -> Result<(), Error> {
         sink,
         options,
         progress,
+        completion,
         inputs,
         out,
         summary,
@@ -91,7 +94,7 @@ pub(crate) async fn drive<S: Sink>(setup: Setup<S>) -> Result<(), Error> {
     } = setup;
     let fatal_out = out.clone();
     let prepared = prepare(
-        client, job, store, sink, options, progress, inputs, out, summary,
+        client, job, store, sink, options, progress, completion, inputs, out, summary,
     )
     .await;
     let (ctx, units) = match prepared {
@@ -177,6 +180,7 @@ async fn prepare<S: Sink>(
     sink: Arc<S>,
     options: Options,
     progress: Option<ProgressFn>,
+    completion: Option<Arc<dyn Completion>>,
     inputs: Vec<Input>,
     out: mpsc::Sender<Result<Outcome<S::Output>, Error>>,
     summary: Arc<Mutex<Summary>>,
@@ -207,12 +211,15 @@ async fn prepare<S: Sink>(
         .collect();
     let finished_earlier = replay.tasks.clone();
     drop(replay);
-    let tracker = Tracker::new(
-        &client,
-        job.model().clone(),
-        options.poll.clone(),
-        progress.clone(),
-    );
+    let tracker = match completion {
+        Some(completion) => Tracker::external(completion, job.model().clone(), progress.clone()),
+        None => Tracker::new(
+            &client,
+            job.model().clone(),
+            options.poll.clone(),
+            progress.clone(),
+        ),
+    };
     let ctx = Arc::new(Ctx {
         commit: Committer::new(Arc::clone(&store), Arc::clone(&sink)),
         uploads: Semaphore::new(options.upload_concurrency.max(1)),

@@ -3,7 +3,8 @@
 //! Every task of the run goes to one [`TaskTracker`] of the client: while few tasks are in
 //! flight it polls each, and when polling would not fit the account's query budget it learns
 //! completion from task-list sweeps and queries each finished task once. A dispatcher task
-//! drives its event stream and hands each task's end to whoever waits for it.
+//! drives its event stream and hands each task's end to whoever waits for it. A batch given
+//! a [`Completion`] (a fleet's shared poller) asks it instead.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -15,6 +16,7 @@ use futures_util::StreamExt as _;
 use tokio::sync::oneshot;
 
 use super::{ProgressEvent, ProgressFn};
+use crate::completion::Completion;
 
 type Waiters = BTreeMap<TaskId, Vec<oneshot::Sender<Result<TaskResponse, asr_transport::Error>>>>;
 
@@ -27,16 +29,27 @@ struct Shared {
 }
 
 pub(crate) struct Tracker {
-    handle: TaskTracker,
     model: Model,
-    shared: Arc<Mutex<Shared>>,
     progress: Option<ProgressFn>,
-    dispatcher: tokio::task::JoinHandle<()>,
+    how: How,
+}
+
+enum How {
+    /// The client's own tracker, driven by a dispatcher task.
+    Local {
+        handle: TaskTracker,
+        shared: Arc<Mutex<Shared>>,
+        dispatcher: tokio::task::JoinHandle<()>,
+    },
+    /// Someone else learns completion.
+    External(Arc<dyn Completion>),
 }
 
 impl Drop for Tracker {
     fn drop(&mut self) {
-        self.dispatcher.abort();
+        if let How::Local { dispatcher, .. } = &self.how {
+            dispatcher.abort();
+        }
     }
 }
 
@@ -108,11 +121,26 @@ impl Tracker {
             }
         });
         Tracker {
-            handle,
             model,
-            shared,
             progress,
-            dispatcher,
+            how: How::Local {
+                handle,
+                shared,
+                dispatcher,
+            },
+        }
+    }
+
+    /// A tracker that asks `completion` (tasks of `model`).
+    pub(crate) fn external(
+        completion: Arc<dyn Completion>,
+        model: Model,
+        progress: Option<ProgressFn>,
+    ) -> Self {
+        Tracker {
+            model,
+            progress,
+            how: How::External(completion),
         }
     }
 
@@ -124,9 +152,13 @@ impl Tracker {
         task_id: &TaskId,
         fresh: Option<TaskStatus>,
     ) -> Result<TaskResponse, asr_transport::Error> {
+        let (handle, shared) = match &self.how {
+            How::Local { handle, shared, .. } => (handle, shared),
+            How::External(completion) => return self.ask(completion, task_id, fresh).await,
+        };
         let (tx, rx) = oneshot::channel();
         let first = {
-            let mut s = lock(&self.shared);
+            let mut s = lock(shared);
             let entry = s.waiters.entry(task_id.clone()).or_default();
             entry.push(tx);
             let first = entry.len() == 1;
@@ -149,7 +181,7 @@ impl Tracker {
                     .with_submitted_at_ms(super::driver::now_ms())
                     .with_fresh_status(status);
             }
-            self.handle.add(task);
+            handle.add(task);
         }
         rx.await.unwrap_or_else(|_| {
             Err(asr_transport::Error::Wait(
@@ -159,6 +191,42 @@ impl Tracker {
                 },
             ))
         })
+    }
+}
+
+impl Tracker {
+    /// Waits through an outside [`Completion`], reporting the statuses it sees.
+    async fn ask(
+        &self,
+        completion: &Arc<dyn Completion>,
+        task_id: &TaskId,
+        fresh: Option<TaskStatus>,
+    ) -> Result<TaskResponse, asr_transport::Error> {
+        let mut task = TrackedTask::new(task_id.clone(), self.model.clone());
+        if let Some(status) = &fresh {
+            task = task
+                .with_submitted_at_ms(super::driver::now_ms())
+                .with_fresh_status(status.clone());
+            if let Some(progress) = &self.progress {
+                progress(&ProgressEvent::TaskStatus {
+                    task_id: task_id.clone(),
+                    from: None,
+                    to: status.clone(),
+                });
+            }
+        }
+        let end = completion.finished(task).await;
+        if let (Some(progress), Ok(done)) = (&self.progress, &end) {
+            let to = done.output.task_status.clone();
+            if fresh.as_ref() != Some(&to) {
+                progress(&ProgressEvent::TaskStatus {
+                    task_id: task_id.clone(),
+                    from: fresh,
+                    to,
+                });
+            }
+        }
+        end
     }
 }
 

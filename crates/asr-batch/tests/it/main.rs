@@ -4,6 +4,7 @@
 // Test helpers outside `#[test]` functions panic on setup failures by design.
 #![allow(clippy::unwrap_used)]
 
+mod completion;
 mod expiry;
 mod faults;
 mod journal;
