@@ -258,14 +258,16 @@ impl Client {
     pub async fn submit(&self, submission: impl Into<Submission>) -> Result<SubmitResponse, Error> {
         match submission.into() {
             Submission::Transcription(r) => {
-                let req = submit_transcription::build(&r, &self.inner.ctx)?;
-                self.pass_gate(GateKind::Submit { model: r.model }).await?;
+                let mut req = submit_transcription::build(&r, &self.inner.ctx)?;
+                req.extensions_mut()
+                    .insert(GateKind::Submit { model: r.model });
                 let resp = self.send_submit(req).await?;
                 Ok(submit_transcription::parse(resp)?)
             }
             Submission::QwenFiletrans(r) => {
-                let req = submit_qwen_filetrans::build(&r, &self.inner.ctx)?;
-                self.pass_gate(GateKind::Submit { model: r.model }).await?;
+                let mut req = submit_qwen_filetrans::build(&r, &self.inner.ctx)?;
+                req.extensions_mut()
+                    .insert(GateKind::Submit { model: r.model });
                 let resp = self.send_submit(req).await?;
                 Ok(submit_qwen_filetrans::parse(resp)?)
             }
@@ -427,18 +429,6 @@ impl Client {
     pub async fn fetch_result(&self, url: &str) -> Result<fetch_result::Response, Error> {
         let resp = self.fetch_result_response(url).await?;
         Ok(fetch_result::parse(resp)?)
-    }
-
-    /// Waits for the configured [`SendGate`](crate::layers::SendGate), if any, before a request
-    /// of `kind` is handed to the stack.
-    pub(crate) async fn pass_gate(&self, kind: GateKind) -> Result<(), Error> {
-        match &self.inner.config.send_gate {
-            Some(gate) => gate
-                .acquire(&kind)
-                .await
-                .map_err(|source| Error::Gate { source }),
-            None => Ok(()),
-        }
     }
 
     /// Sends a built request through the stack.

@@ -3,8 +3,8 @@
 //! Outer to inner: [`ConcurrencyLimit`](tower::limit::ConcurrencyLimit) →
 //! total [`Timeout`](tower::timeout::Timeout) → [`Retry`](tower::retry::Retry) with
 //! [`RetryPolicy`] → [`QueryBudget`] (task-API requests only) → the outside [`SendGate`], when
-//! one is configured (task-API requests only) → per-attempt timeout → tracing span → the HTTP
-//! service.
+//! one is configured (task-API requests, submits, upload-policy calls) → per-attempt timeout →
+//! tracing span → the HTTP service.
 //!
 //! The total timeout sits outside the retry so that it caps every attempt plus the backoff
 //! between them; the per-attempt timeout sits inside so that one hung attempt can be retried.

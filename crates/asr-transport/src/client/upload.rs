@@ -321,14 +321,14 @@ impl Client {
                 return Ok(policy.clone());
             }
         }
-        let req = get_upload_policy::build(
+        let mut req = get_upload_policy::build(
             &get_upload_policy::Request::new(model.clone()),
             &self.inner.ctx,
         )?;
-        self.pass_gate(crate::layers::GateKind::UploadPolicy {
-            model: model.clone(),
-        })
-        .await?;
+        req.extensions_mut()
+            .insert(crate::layers::GateKind::UploadPolicy {
+                model: model.clone(),
+            });
         let resp = self.send(req, SendOptions::READ).await?;
         let policy = get_upload_policy::parse(resp)?.data;
         let until = Instant::now() + usable_for(&policy);

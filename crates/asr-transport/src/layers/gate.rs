@@ -3,10 +3,12 @@
 //!
 //! The client's own [`RateLimiter`](super::RateLimiter) keeps one client under the limit; a
 //! fleet of clients needs a budget they all see. A [`SendGate`] is asked right before each
-//! such request leaves: every attempt of a task-API request (after the local limiter's
-//! token), and each submit and upload-policy call before it enters the stack (so a submit
-//! waiting for its turn holds none of the permits downloads need). A gate that refuses makes
-//! the call fail with [`Error::Gate`](crate::Error::Gate), with nothing sent.
+//! attempt of such a request leaves (inside the retry and after the concurrency permit and,
+//! for task-API requests, the local limiter's token), so that nothing queued behind other
+//! requests can leave long after the gate let it through: a fleet's gate also checks that the
+//! worker still holds its lease, and a submit must not reach the service after that. A gate
+//! that refuses makes the call fail with [`Error::Gate`](crate::Error::Gate), with nothing
+//! sent.
 
 use std::fmt;
 use std::future::Future;
@@ -81,7 +83,8 @@ impl fmt::Display for GateRefused {
 
 impl std::error::Error for GateRefused {}
 
-/// Asks the gate before each attempt of a request marked [`TaskApi`]; other requests pass.
+/// Asks the gate before each attempt of a request marked [`TaskApi`] or carrying a
+/// [`GateKind`]; other requests pass.
 #[derive(Debug, Clone)]
 pub(crate) struct Gate<S> {
     inner: S,
@@ -108,18 +111,18 @@ where
     }
 
     fn call(&mut self, req: StackRequest) -> Self::Future {
-        let Some(gate) = self
-            .gate
-            .clone()
-            .filter(|_| req.extensions().get::<TaskApi>().is_some())
-        else {
+        let kind = match req.extensions().get::<GateKind>() {
+            Some(kind) => Some(kind.clone()),
+            None => req.extensions().get::<TaskApi>().map(|_| GateKind::TaskApi),
+        };
+        let (Some(gate), Some(kind)) = (self.gate.clone(), kind) else {
             return Box::pin(self.inner.call(req));
         };
         // As in the query budget: the readied service goes with the future.
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
         Box::pin(async move {
-            gate.acquire(&GateKind::TaskApi)
+            gate.acquire(&kind)
                 .await
                 .map_err(|e| Box::new(GateRefused(e)) as BoxError)?;
             inner.call(req).await

@@ -1,0 +1,1 @@
+//! A TCP proxy in front of the database that a test can cut.
