@@ -117,3 +117,89 @@ async fn two_batches_in_one_database_stay_apart() {
     assert_eq!(emu.stats()["counts"]["submit"], 4);
     assert_eq!(emu.refused(), 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_worker_cut_off_mid_submit_stops_and_another_finishes_without_paying_twice() {
+    let db = TestDb::new().await;
+    // Submits take a second to answer, so the cut falls between a submit and its answer.
+    let emu = asr_emulator::Emulator::start(
+        asr_emulator::EmulatorConfig::new()
+            .with_processing_time(Duration::from_millis(500))
+            .with_task_query_limit(20, Duration::from_secs(1))
+            .with_fault(
+                asr_emulator::Endpoint::Submit,
+                asr_emulator::FaultRule::new().with_delay(Duration::from_secs(1), 1.0),
+            ),
+    )
+    .await
+    .unwrap();
+    let (inputs, names) = urls("p", 300);
+    let direct = fleet(db.url(), "p").await;
+    direct.add_inputs(&inputs, &names, &job()).await.unwrap();
+    let proxy = crate::proxy::Proxy::start(db.port()).await;
+    let cut_off = fleet(&proxy.url(db.url()), "p").await;
+    let run = cut_off
+        .run(client_config(&emu), job(), None, quick())
+        .unwrap();
+    let cut_off_run = tokio::spawn(finish(run));
+    // Wait until its first submit reached the service, then cut it off the database.
+    while emu.count(asr_emulator::Endpoint::Submit) == 0 {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    proxy.cut();
+    let other = direct
+        .run(client_config(&emu), job(), None, quick())
+        .unwrap();
+    let (outcomes, error) = finish(other).await;
+    assert_eq!(error, None);
+    assert!(all_done(&outcomes));
+    let (_, cut_error) = cut_off_run.await.unwrap();
+    let cut_error = cut_error.expect("the cut-off worker stops with an error");
+    assert!(
+        cut_error.contains("lease") || cut_error.contains("database"),
+        "{cut_error}"
+    );
+    let status = direct.status().await.unwrap();
+    assert_eq!(status.counts.done, 300, "{status:?}");
+    let submitted = submitted_urls(&emu);
+    assert_eq!(submitted.len(), 300);
+    let twice: Vec<_> = submitted.iter().filter(|(_, n)| **n > 1).take(3).collect();
+    assert!(twice.is_empty(), "submitted twice: {twice:?}");
+    assert_eq!(emu.stats()["counts"]["submit"], 3);
+    assert_eq!(emu.refused(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_pollers_death_elects_another() {
+    let db = TestDb::new().await;
+    let emu = account(Duration::from_secs(2)).await;
+    let (inputs, names) = urls("e", 500);
+    let watcher = fleet(db.url(), "e").await;
+    watcher.add_inputs(&inputs, &names, &job()).await.unwrap();
+    let first = fleet(db.url(), "e")
+        .await
+        .run(client_config(&emu), job(), None, quick())
+        .unwrap();
+    // Alone, the first worker is elected.
+    while !watcher.status().await.unwrap().poller {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let second = fleet(db.url(), "e")
+        .await
+        .run(client_config(&emu), job(), None, quick())
+        .unwrap();
+    // The poller dies while tasks are running; the second worker takes over the polling (and
+    // the first worker's inputs).
+    while emu.count(asr_emulator::Endpoint::Submit) < 3 {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    drop(first);
+    let (outcomes, error) = finish(second).await;
+    assert_eq!(error, None);
+    assert!(all_done(&outcomes));
+    let status = watcher.status().await.unwrap();
+    assert_eq!(status.counts.done, 500, "{status:?}");
+    assert_eq!(status.open_tasks, 0);
+    assert_eq!(emu.stats()["counts"]["submit"], 5);
+    assert_eq!(emu.refused(), 0);
+}

@@ -64,7 +64,15 @@ async fn finish(mut run: FleetRun) -> (Vec<asr_batch::Outcome<Vec<String>>>, Opt
     while let Some(item) = run.next().await {
         match item {
             Ok(o) => out.push(o),
-            Err(e) => return (out, Some(e.to_string())),
+            Err(e) => {
+                let mut text = e.to_string();
+                let mut source = std::error::Error::source(&e);
+                while let Some(cause) = source {
+                    text.push_str(&format!(": {cause}"));
+                    source = cause.source();
+                }
+                return (out, Some(text));
+            }
         }
     }
     (out, None)
