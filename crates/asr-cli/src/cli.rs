@@ -121,6 +121,9 @@ pub enum Command {
     Render(RenderArgs),
     /// Run the DashScope emulator on 127.0.0.1 until interrupted.
     Emulator(EmulatorArgs),
+    /// Look at a shared batch (`--store`): status, retry its failures, export its results.
+    #[command(subcommand)]
+    Batch(crate::commands::fleet::BatchCommand),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
 }
@@ -200,6 +203,25 @@ pub struct TranscribeArgs {
     /// from the file name.
     #[arg(long, value_name = "PREFIX", requires = "vocabulary")]
     pub vocabulary_prefix: Option<String>,
+
+    /// Share the batch with other processes and machines through a PostgreSQL database
+    /// (`postgres://user@host/db`): every process with the same store and inputs works on one
+    /// batch, within one account's limits. `asr batch status` shows it.
+    #[arg(long, env = "ASR_STORE", value_name = "URL", hide_env_values = true)]
+    pub store: Option<String>,
+
+    /// The batch in `--store`.
+    #[arg(
+        long,
+        env = "ASR_BATCH",
+        default_value = "default",
+        value_name = "NAME"
+    )]
+    pub batch: String,
+
+    /// A `--store` worker's lease (tests shorten it; default 30 s).
+    #[arg(long, hide = true, value_parser = parse_duration)]
+    pub lease: Option<Duration>,
 }
 
 /// Options of `asr submit`.

@@ -3,6 +3,7 @@
 
 mod completions;
 mod emulator;
+pub mod fleet;
 mod job;
 pub mod recognize;
 mod render;
@@ -38,6 +39,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<u8> {
     match command {
         Command::Render(args) => render::run(&args, &global),
         Command::Completions(args) => completions::run(&args),
+        Command::Transcribe(args) if args.store.is_some() => {
+            let store = args.store.clone().unwrap_or_default();
+            fleet::transcribe(&args, &store, &conn, &global).await
+        }
+        Command::Batch(cmd) => fleet::run(cmd, &global).await,
         Command::Transcribe(mut args) => {
             warn_all(&job::warnings(&args.job), &global);
             let session = vocab::prepare_transcribe(&mut args, &conn, &global).await?;

@@ -9,5 +9,6 @@ mod cli;
 mod commands;
 mod coverage;
 mod exit_codes;
+mod fleet;
 mod render;
 mod util;
