@@ -133,6 +133,7 @@ fn cargo() -> Command {
 }
 
 fn ci() -> Result<()> {
+    ensure_postgres()?;
     run(cargo().args(["fmt", "--all", "--check"]))?;
     run(cargo().args([
         "clippy",
@@ -158,6 +159,30 @@ fn ci() -> Result<()> {
         ])
         .env("RUSTDOCFLAGS", "-D warnings"))?;
     conformance()
+}
+
+/// The shared-store tests start a throwaway PostgreSQL cluster from the Debian packages
+/// (`/usr/lib/postgresql/*/bin`); install them when they are missing, unless
+/// `ASR_TEST_POSTGRES_URL` names a cluster to use instead.
+fn ensure_postgres() -> Result<()> {
+    let has_url = env::var("ASR_TEST_POSTGRES_URL").is_ok_and(|u| !u.is_empty());
+    let installed = std::fs::read_dir("/usr/lib/postgresql")
+        .map(|d| d.flatten().any(|e| e.path().join("bin/initdb").is_file()))
+        .unwrap_or(false);
+    if has_url || installed {
+        return Ok(());
+    }
+    eprintln!("installing postgresql-15 for the shared-store tests");
+    run(Command::new("apt-get").args(["update", "-qq"]))?;
+    run(Command::new("apt-get")
+        .args([
+            "install",
+            "-y",
+            "-qq",
+            "--no-install-recommends",
+            "postgresql-15",
+        ])
+        .env("DEBIAN_FRONTEND", "noninteractive"))
 }
 
 fn conformance() -> Result<()> {

@@ -36,12 +36,14 @@ pub const PURE_CRATES: &[&str] = &["asr-types", "asr-protocol", "asr-render"];
 pub const TYPES_ONLY: &[(&str, &[&str])] = &[("asr-render", &["asr-protocol", "asr-transport"])];
 
 /// Our crates, lowest layer first: each may depend only on crates before it, never on one
-/// after it (the batch engine sits on the transport, the CLI on the engine).
+/// after it (the batch engine sits on the transport, its shared PostgreSQL store on the
+/// engine, the CLI on both).
 pub const LAYERS: &[&str] = &[
     "asr-types",
     "asr-protocol",
     "asr-transport",
     "asr-batch",
+    "asr-store-pg",
     "asr-cli",
 ];
 
@@ -52,6 +54,7 @@ pub const OURS: &[&str] = &[
     "asr-render",
     "asr-transport",
     "asr-batch",
+    "asr-store-pg",
     "asr-cli",
 ];
 
