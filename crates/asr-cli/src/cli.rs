@@ -215,7 +215,8 @@ pub struct TranscribeArgs {
         long,
         env = "ASR_BATCH",
         default_value = "default",
-        value_name = "NAME"
+        value_name = "NAME",
+        hide_env_values = true
     )]
     pub batch: String,
 

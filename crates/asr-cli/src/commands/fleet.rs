@@ -30,7 +30,8 @@ pub struct StoreArgs {
         long,
         env = "ASR_BATCH",
         default_value = "default",
-        value_name = "NAME"
+        value_name = "NAME",
+        hide_env_values = true
     )]
     pub batch: String,
 }
