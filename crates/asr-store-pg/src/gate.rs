@@ -116,9 +116,11 @@ impl SendGate for PgGate {
                 match self.reserve(&scope, rate).await {
                     Ok(Ok(wait)) => {
                         tokio::time::sleep(wait).await;
-                        // Checked after the wait, right before the request leaves.
-                        if submit && !self.lease.holds_for(margin) {
-                            return Err("this worker's lease is running out; not submitting".into());
+                        // Checked after the wait, right before the request leaves: a submit
+                        // goes only while the lease surely outlives it, and otherwise waits for
+                        // the next renewal (refusing here would fail its inputs for nothing).
+                        if submit && !self.lease.wait_holds_for(margin).await {
+                            return Err("this worker lost its lease on the batch".into());
                         }
                         if self.lease.is_lost() {
                             return Err("this worker lost its lease on the batch".into());

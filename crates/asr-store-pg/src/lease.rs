@@ -2,7 +2,7 @@
 //! lapsed. The local deadline is measured from the moment each renewal was *sent*, so it never
 //! runs past the database's.
 
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 use std::time::Duration;
 
 use deadpool_postgres::Pool;
@@ -16,8 +16,9 @@ use crate::error::FleetError;
 pub(crate) struct Lease {
     pub(crate) worker: i64,
     pub(crate) ttl: Duration,
-    /// Until when the lease surely holds, on this machine's monotonic clock.
-    until: Mutex<Instant>,
+    /// Until when the lease surely holds, on this machine's monotonic clock (a watch, so a
+    /// submit held back by a lease near its end can wait for the next renewal).
+    until: watch::Sender<Instant>,
     lost: watch::Sender<bool>,
 }
 
@@ -48,7 +49,7 @@ impl Lease {
         Ok(Arc::new(Lease {
             worker: row.get(0),
             ttl,
-            until: Mutex::new(sent + ttl),
+            until: watch::Sender::new(sent + ttl),
             lost,
         }))
     }
@@ -59,7 +60,26 @@ impl Lease {
     }
 
     fn deadline(&self) -> Instant {
-        *self.until.lock().unwrap_or_else(PoisonError::into_inner)
+        *self.until.borrow()
+    }
+
+    /// Waits until the lease holds for `margin` more (true) or is lost (false). A renewal
+    /// that comes late (a loaded machine, a slow database) only delays the caller.
+    pub(crate) async fn wait_holds_for(&self, margin: Duration) -> bool {
+        let mut renewed = self.until.subscribe();
+        let mut lost = self.lost.subscribe();
+        loop {
+            if self.is_lost() {
+                return false;
+            }
+            if self.holds_for(margin) {
+                return true;
+            }
+            tokio::select! {
+                changed = renewed.changed() => if changed.is_err() { return false },
+                _ = lost.changed() => {}
+            }
+        }
     }
 
     /// Resolves once the lease is lost.
@@ -95,7 +115,7 @@ impl Lease {
             };
             match tokio::time::timeout(every, renewed).await {
                 Ok(Ok(1)) => {
-                    *self.until.lock().unwrap_or_else(PoisonError::into_inner) = sent + self.ttl;
+                    self.until.send_replace(sent + self.ttl);
                 }
                 Ok(Ok(_)) => {
                     tracing::warn!(worker = self.worker, "the lease lapsed in the database");
