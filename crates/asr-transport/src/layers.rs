@@ -32,7 +32,7 @@ use tower::util::BoxCloneSyncService;
 use tower::{BoxError, ServiceBuilder};
 
 pub use self::attempt::{AttemptError, AttemptErrorKind, AttemptTimeout};
-pub use self::budget::{QueryBudget, RateLimiter};
+pub use self::budget::{QueryBudget, RateLimiter, SendPermit};
 pub(crate) use self::gate::GateRefused;
 pub use self::gate::{GateFuture, GateKind, SendGate};
 pub(crate) use self::retry::random_u64;
