@@ -37,6 +37,7 @@ mod fetch;
 mod log;
 mod quota;
 pub mod reply;
+mod request;
 mod rng;
 mod routes;
 mod server;

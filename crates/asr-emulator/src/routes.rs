@@ -37,6 +37,7 @@ use crate::fetch;
 use crate::log::{LogEntry, RequestLog, loggable_body, loggable_headers};
 use crate::quota::TaskQuota;
 use crate::reply::Reply;
+use crate::request::RequestCtx;
 use crate::rng::{ContentHash, Rng, mix};
 use crate::sync;
 use crate::tasks::{FetchJob, TaskSettings, Tasks, parse_submit};
@@ -185,23 +186,11 @@ pub(crate) fn classify(method: &Method, path: &str) -> (Endpoint, Option<String>
     } else {
         path
     };
+    if let Some(endpoint) = table::fixed_path(method, path) {
+        return (endpoint, None);
+    }
     let post = method == Method::POST;
     let get = method == Method::GET;
-    match path {
-        "/api/v1/services/audio/asr/transcription" if post => return (Endpoint::Submit, None),
-        "/api/v1/tasks" if get => return (Endpoint::ListTasks, None),
-        "/api/v1/uploads" if get => return (Endpoint::UploadPolicy, None),
-        "/api/v1/tokens" if post => return (Endpoint::Tokens, None),
-        UPLOAD_PATH if post => return (Endpoint::Upload, None),
-        "/api/v1/services/audio/asr/customization" if post => return (Endpoint::Vocabulary, None),
-        "/api/v1/services/aigc/multimodal-generation/generation" if post => {
-            return (Endpoint::MultimodalGeneration, None);
-        }
-        "/compatible-mode/v1/chat/completions" if post => {
-            return (Endpoint::ChatCompletions, None);
-        }
-        _ => {}
-    }
     if let Some(rest) = path.strip_prefix("/api/v1/tasks/") {
         if let Some(id) = rest.strip_suffix("/cancel") {
             if post && !id.is_empty() && !id.contains('/') {
@@ -500,7 +489,8 @@ fn spawn_fetch(shared: Arc<Shared>, job: FetchJob) {
     });
 }
 
-/// Computes the answer of a DashScope or OSS endpoint (no faults here).
+/// Computes the answer of a DashScope or OSS endpoint (no faults here): authenticates the
+/// caller, applies the task-API quota, then calls the endpoint's handler from [`table::ROUTES`].
 fn dispatch(
     shared: &Shared,
     g: &mut Inner,
@@ -512,13 +502,9 @@ fn dispatch(
 ) -> (Reply, Vec<FetchJob>) {
     let now = Instant::now();
     let wall = clock::unix_ms(SystemTime::now());
-    let headers = &parts.headers;
-    let needs_auth = !matches!(
-        endpoint,
-        Endpoint::Upload | Endpoint::Result | Endpoint::NotFound
-    );
-    let caller = if needs_auth {
-        match authorize(&shared.config, &g.tokens, now, headers) {
+    let route = table::route(endpoint);
+    let caller = if route.auth {
+        match authorize(&shared.config, &g.tokens, now, &parts.headers) {
             Ok(c) => c,
             Err(message) => {
                 let (code, message) = if endpoint.is_compatible_mode() {
@@ -552,145 +538,23 @@ fn dispatch(
         );
         return (reply, Vec::new());
     }
-    let json_body = || -> Result<Value, Reply> {
-        serde_json::from_slice(body).map_err(|e| {
-            endpoint_error(
-                endpoint,
-                400,
-                request_id,
-                if endpoint.is_compatible_mode() {
-                    "invalid_parameter_error"
-                } else {
-                    "InvalidParameter"
-                },
-                &format!("Required body invalid, please check the request body format: {e}"),
-            )
-        })
-    };
     let query = parse_query(parts.uri.query());
-    let none = Vec::new;
-    match endpoint {
-        Endpoint::Submit => {
-            let v = match json_body() {
-                Ok(v) => v,
-                Err(r) => return (r, none()),
-            };
-            if !header_is(headers, "x-dashscope-async", "enable") {
-                let r = Reply::error(
-                    403,
-                    request_id,
-                    "AccessDenied",
-                    "current user api does not support synchronous calls",
-                );
-                return (r, none());
-            }
-            let oss = header_is(headers, "x-dashscope-ossresourceresolve", "enable");
-            match parse_submit(&v, oss) {
-                Err((status, code, message)) => {
-                    (Reply::error(status, request_id, code, &message), none())
-                }
-                Ok(spec) => {
-                    let Inner {
-                        tasks,
-                        uploads,
-                        ids,
-                        ..
-                    } = g;
-                    tasks.submit(spec, uploads, ids, now, wall, request_id, api_key_id)
-                }
-            }
-        }
-        Endpoint::GetTask => {
-            let Inner { tasks, ids, .. } = g;
-            (
-                tasks.query(id.unwrap_or(""), ids, now, wall, request_id),
-                none(),
-            )
-        }
-        Endpoint::CancelTask => (
-            g.tasks.cancel(id.unwrap_or(""), now, wall, request_id),
-            none(),
-        ),
-        Endpoint::ListTasks => {
-            let Inner { tasks, ids, .. } = g;
-            (tasks.list(&query, ids, now, wall, request_id), none())
-        }
-        Endpoint::UploadPolicy => {
-            if query.get("action").map(String::as_str) != Some("getPolicy") {
-                let r = Reply::error(
-                    400,
-                    request_id,
-                    "InvalidParameter",
-                    "Required parameter(s) missing or invalid: action must be getPolicy.",
-                );
-                return (r, none());
-            }
-            if query.get("model").is_none_or(|m| m.trim().is_empty()) {
-                let r = Reply::error(
-                    400,
-                    request_id,
-                    "InvalidParameter",
-                    "Required parameter(s) missing or invalid: model is required.",
-                );
-                return (r, none());
-            }
-            let Inner { uploads, ids, .. } = g;
-            let data = uploads.issue_policy(
-                ids,
-                now,
-                wall,
-                &format!("{}{UPLOAD_PATH}", shared.base_url),
-                shared.config.upload_policy_ttl,
-                shared.config.max_file_size_mb,
-            );
-            (
-                Reply::ok(json!({"request_id": request_id, "data": data})),
-                none(),
-            )
-        }
-        Endpoint::Result => (
-            g.tasks.result(id.unwrap_or(""), &query, now, request_id),
-            none(),
-        ),
-        Endpoint::Vocabulary => match json_body() {
-            Ok(v) => (g.vocabularies.handle(now, request_id, &v), none()),
-            Err(r) => (r, none()),
+    (route.handler)(table::Call {
+        shared,
+        g,
+        ctx: RequestCtx {
+            now,
+            wall_ms: wall,
+            request_id,
+            api_key_id,
         },
-        Endpoint::MultimodalGeneration | Endpoint::ChatCompletions => {
-            let v = match json_body() {
-                Ok(v) => v,
-                Err(r) => return (r, none()),
-            };
-            let ctx = SyncCtx {
-                request_id,
-                uploads: &g.uploads,
-            };
-            (sync_call(endpoint, &ctx, headers, &v), none())
-        }
-        Endpoint::Tokens => {
-            let Inner { tokens, ids, .. } = g;
-            let reply = tokens.mint(
-                ids,
-                now,
-                wall,
-                request_id,
-                query.get("expire_in_seconds").map(String::as_str),
-                caller.temporary,
-                api_key_id,
-            );
-            (reply, none())
-        }
-        Endpoint::Upload | Endpoint::NotFound => (
-            endpoint_error(
-                Endpoint::NotFound,
-                404,
-                request_id,
-                "NotFound",
-                &format!("No such endpoint: {} {}", parts.method, parts.uri.path()),
-            ),
-            none(),
-        ),
-    }
+        endpoint,
+        id: id.unwrap_or(""),
+        parts,
+        body,
+        query: &query,
+        temporary: caller.temporary,
+    })
 }
 
 /// Routes the sync endpoints to their handlers (module `sync`).
@@ -901,6 +765,8 @@ fn into_response(
     };
     build(status, &content_type, extra, body)
 }
+
+mod table;
 
 #[cfg(test)]
 mod tests;

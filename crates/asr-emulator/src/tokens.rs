@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 
 use crate::reply::Reply;
+use crate::request::RequestCtx;
 use crate::rng::Rng;
 
 /// Lifetime when the query names none.
@@ -33,19 +34,21 @@ pub(crate) struct Tokens {
 }
 
 impl Tokens {
-    /// Answers a mint request by the key with id `parent_key_id`; `presented_temporary` is
-    /// whether that key is itself a temporary one.
-    #[allow(clippy::too_many_arguments)]
+    /// Answers a mint request by the caller `ctx.api_key_id`; `presented_temporary` is whether
+    /// that key is itself a temporary one.
     pub(crate) fn mint(
         &mut self,
+        ctx: RequestCtx<'_>,
         ids: &mut Rng,
-        now: Instant,
-        wall_ms: i64,
-        request_id: &str,
         expire_in_seconds: Option<&str>,
         presented_temporary: bool,
-        parent_key_id: &str,
     ) -> Reply {
+        let RequestCtx {
+            now,
+            wall_ms,
+            request_id,
+            api_key_id: parent_key_id,
+        } = ctx;
         if presented_temporary {
             return Reply::error(
                 403,

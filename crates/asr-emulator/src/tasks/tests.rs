@@ -1,4 +1,23 @@
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use super::submit::{model_kind, never_resolves};
 use super::*;
+use crate::config::AllFailedStatus;
+use crate::reply::Reply;
+use crate::request::RequestCtx;
+use crate::rng::Rng;
+use crate::uploads::Uploads;
+
+fn ctx(now: Instant, request_id: &str) -> RequestCtx<'_> {
+    RequestCtx {
+        now,
+        wall_ms: 0,
+        request_id,
+        api_key_id: "k",
+    }
+}
 
 fn err(body: Value, oss: bool) -> (u16, &'static str, String) {
     parse_submit(&body, oss).expect_err("invalid")
@@ -128,7 +147,7 @@ fn lifecycle_with_a_hand_advanced_clock() {
     )
     .expect("valid");
     let t0 = Instant::now();
-    let (reply, jobs) = tasks.submit(spec, &uploads, &mut rng, t0, 0, "r0", "k");
+    let (reply, jobs) = tasks.submit(ctx(t0, "r0"), spec, &uploads, &mut rng);
     assert!(jobs.is_empty());
     let Reply::Json { body, .. } = reply else {
         panic!("json")
@@ -136,7 +155,7 @@ fn lifecycle_with_a_hand_advanced_clock() {
     let id = body["output"]["task_id"].as_str().expect("id").to_owned();
     let status = |tasks: &mut Tasks, rng: &mut Rng, ms: u64| {
         let Reply::Json { body, .. } =
-            tasks.query(&id, rng, t0 + Duration::from_millis(ms), 0, "r")
+            tasks.query(ctx(t0 + Duration::from_millis(ms), "r"), &id, rng)
         else {
             panic!("json")
         };
@@ -156,7 +175,7 @@ fn lifecycle_with_a_hand_advanced_clock() {
     // Cancel only while pending.
     let Reply::Json {
         status: s, body, ..
-    } = tasks.cancel(&id, t0 + Duration::from_millis(900), 0, "r")
+    } = tasks.cancel(ctx(t0 + Duration::from_millis(900), "r"), &id)
     else {
         panic!("json")
     };
