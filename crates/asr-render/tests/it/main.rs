@@ -8,4 +8,5 @@ mod fixtures;
 mod generate;
 mod long_document;
 mod properties;
+mod readme;
 mod regression;
