@@ -2,7 +2,9 @@
 //! (either result shape, or a saved recognition) to `meeting.srt` — the README's example.
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let path = std::env::args().nth(1).ok_or("usage: saved_to_srt RESULT.json")?;
+    let path = std::env::args()
+        .nth(1)
+        .ok_or("usage: saved_to_srt RESULT.json")?;
     // README: begin
     use asr_render::{Format, Json, Options};
 
